@@ -1,0 +1,28 @@
+import type { Logger } from 'pino'
+import type { Notification } from '../src/notifications/types.js'
+
+/** One notification on its way to one receiver. */
+export interface Delivery {
+  notification: Notification
+  /** AMQP message id given by the server when it accepted the notification. */
+  messageId: string
+  /** Id of the HTTP request that carried the notification. */
+  requestId: string | null
+  receiver: string
+  /** 1 for the first attempt. */
+  attempt: number
+}
+
+/**
+ * A delivery channel. `send` resolves once the channel accepted the
+ * message, or rejects with a DeliveryError that says whether a retry can
+ * help; any other rejection counts as retryable.
+ */
+export interface Backend {
+  readonly name: string
+  send (delivery: Delivery): Promise<void>
+  close? (): Promise<void>
+}
+
+/** Builds a backend from its receiver's options and a child logger. */
+export type BackendFactory<Options> = (options: Options, logger: Logger) => Backend

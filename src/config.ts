@@ -1,0 +1,115 @@
+import envSchema from 'env-schema'
+import { ConfigError } from './errors.js'
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/**
+ * Every environment variable the relay reads, with its type, default and
+ * bounds. The server reads it through @fastify/env, the consumer and the
+ * CLI through env-schema, so both programs agree on names and defaults.
+ */
+export const configSchema = {
+  type: 'object',
+  properties: {
+    SQREEN_WEBHOOK_SECRET: { type: 'string', minLength: 1 },
+    AMQP_URL: { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672' },
+    AMQP_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', default: 'sqreen-relay' },
+    HOST: { type: 'string', default: '127.0.0.1' },
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
+    BODY_LIMIT: { type: 'integer', minimum: 1024, default: 1048576 },
+    LOG_LEVEL: { type: 'string', enum: logLevels, default: 'info' },
+    PUBLISH_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 5000 },
+    RETRY_AFTER_SECONDS: { type: 'integer', minimum: 1, default: 5 },
+    SLACK_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
+    SMTP_URL: { type: 'string', pattern: '^smtps?://' },
+    EMAIL_FROM: { type: 'string', minLength: 3 },
+    EMAIL_TO: { type: 'string', minLength: 3 },
+    TWILIO_ACCOUNT_SID: { type: 'string', minLength: 1 },
+    TWILIO_AUTH_TOKEN: { type: 'string', minLength: 1 },
+    TWILIO_FROM: { type: 'string', minLength: 1 },
+    SMS_TO: { type: 'string', minLength: 2 },
+    TWILIO_API_URL: { type: 'string', pattern: '^https?://', default: 'https://api.twilio.com' },
+    ROUTES_FILE: { type: 'string', minLength: 1 },
+    CONSUMER_HOST: { type: 'string', default: '127.0.0.1' },
+    CONSUMER_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 9464 },
+    CONSUMER_PREFETCH: { type: 'integer', minimum: 1, maximum: 1000, default: 32 },
+    DELIVERY_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 10000 },
+    DELIVERY_MAX_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+    RETRY_BASE_DELAY_MS: { type: 'integer', minimum: 10, default: 1000 },
+    RETRY_TIERS_MS: {
+      type: 'string',
+      pattern: '^\\d+(,\\d+)*$',
+      default: '1000,5000,30000,120000,600000,1800000'
+    },
+    DEDUP_WINDOW_SECONDS: { type: 'integer', minimum: 0, maximum: 604800, default: 600 },
+    SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 10000 }
+  }
+} as const
+
+export const serverConfigSchema = {
+  ...configSchema,
+  required: ['SQREEN_WEBHOOK_SECRET']
+} as const
+
+type Schema = typeof configSchema.properties
+type ValueOf<P> = P extends { type: 'integer' } ? number : string
+type WithDefault = {
+  [K in keyof Schema]: Schema[K] extends { default: unknown } ? K : never
+}[keyof Schema]
+
+/** The validated environment, with defaults applied. */
+export type Config = { [K in WithDefault]: ValueOf<Schema[K]> } & {
+  [K in Exclude<keyof Schema, WithDefault>]?: ValueOf<Schema[K]>
+}
+
+/**
+ * Validates `env` against the schema and returns the typed config.
+ * Throws a ConfigError naming each invalid or missing variable.
+ */
+export function loadConfig (
+  env: NodeJS.ProcessEnv,
+  schema: object = configSchema
+): Config {
+  try {
+    return envSchema<Config>({ schema, data: env, dotenv: false })
+  } catch (err) {
+    throw new ConfigError(describeEnvError(err as Error, env), { cause: err })
+  }
+}
+
+interface EnvError {
+  instancePath: string
+  keyword: string
+  message?: string
+  params: Record<string, unknown>
+}
+
+/**
+ * Turns ajv's errors into one line per variable, each naming the variable
+ * and the fix, e.g. `PORT must be integer (got "abc")`.
+ */
+export function describeEnvError (err: Error & { errors?: EnvError[] }, env: NodeJS.ProcessEnv = {}): string {
+  if (err.errors === undefined) return err.message
+  return err.errors.map((error) => {
+    if (error.keyword === 'required') {
+      return `${String(error.params.missingProperty)} is required but not set`
+    }
+    const name = error.instancePath.replace(/^\//, '')
+    const value = JSON.stringify(isSecret(name) ? '[redacted]' : env[name])
+    return `${name} ${error.message ?? 'is invalid'} (got ${value})`
+  }).join('; ')
+}
+
+function isSecret (name: string): boolean {
+  return /SECRET|TOKEN|PASSWORD|URL/.test(name)
+}
+
+export function retryTiers (config: Config): number[] {
+  const tiers = config.RETRY_TIERS_MS.split(',').map(Number)
+  return [...new Set(tiers)].sort((a, b) => a - b)
+}
+
+export function splitList (value: string | undefined): string[] {
+  if (value === undefined) return []
+  return value.split(',').map((item) => item.trim()).filter(Boolean)
+}

@@ -1,0 +1,101 @@
+import createError from '@fastify/error'
+
+/*
+ * Every error the relay raises on purpose, with a stable code. The README
+ * lists each code with what to do about it. HTTP errors carry the status
+ * the server answers with; their message tells the client what to fix.
+ */
+
+export const BodyTooLargeError = createError(
+  'RELAY_BODY_TOO_LARGE',
+  'The body is larger than %s bytes: split the batch or raise BODY_LIMIT',
+  413
+)
+
+export const UnsupportedMediaTypeError = createError(
+  'RELAY_UNSUPPORTED_MEDIA_TYPE',
+  'Content-Type must be application/json, got %s',
+  415
+)
+
+export const SignatureMissingError = createError(
+  'RELAY_SIGNATURE_MISSING',
+  'The X-Sqreen-Integrity header is missing: sign the raw body with HMAC-SHA256',
+  401
+)
+
+export const SignatureMalformedError = createError(
+  'RELAY_SIGNATURE_MALFORMED',
+  'X-Sqreen-Integrity must be 64 lower-case hex characters (HMAC-SHA256)',
+  401
+)
+
+export const SignatureMismatchError = createError(
+  'RELAY_SIGNATURE_MISMATCH',
+  'X-Sqreen-Integrity does not match the body for any configured secret',
+  401
+)
+
+export const InvalidJsonError = createError(
+  'RELAY_INVALID_JSON',
+  'The body is not valid JSON: %s',
+  400
+)
+
+export const InvalidNotificationError = createError(
+  'RELAY_INVALID_NOTIFICATION',
+  'The body is not a Sqreen notification or an array of them: %s',
+  422
+)
+
+export const BrokerUnavailableError = createError(
+  'RELAY_BROKER_UNAVAILABLE',
+  'The message broker is unavailable: retry after the delay in Retry-After',
+  503
+)
+
+export const NotFoundError = createError(
+  'RELAY_NOT_FOUND',
+  'No route %s %s: the webhook endpoint is POST /v1/webhook',
+  404
+)
+
+/** Invalid configuration found at start-up; the message names the setting. */
+export class ConfigError extends Error {
+  readonly code = 'RELAY_CONFIG_INVALID'
+}
+
+/** A publish the broker rejected, returned as unroutable, or never confirmed. */
+export class PublishError extends Error {
+  readonly code = 'RELAY_PUBLISH_FAILED'
+}
+
+export const deliveryErrorKinds = ['retryable', 'permanent'] as const
+export type DeliveryErrorKind = typeof deliveryErrorKinds[number]
+
+export interface DeliveryErrorOptions {
+  retryable: boolean
+  /** Delay the channel asked for, from a Retry-After header. */
+  retryAfterMs?: number
+  /** HTTP status or SMTP response code of the failed attempt. */
+  status?: number
+  cause?: unknown
+}
+
+/**
+ * A failed delivery attempt. Backends raise it so that the consumer knows
+ * whether another attempt can help.
+ */
+export class DeliveryError extends Error {
+  readonly code = 'RELAY_DELIVERY_FAILED'
+  readonly retryable: boolean
+  readonly retryAfterMs?: number
+  readonly status?: number
+
+  constructor (message: string, options: DeliveryErrorOptions) {
+    super(message, { cause: options.cause })
+    this.retryable = options.retryable
+    this.retryAfterMs = options.retryAfterMs
+    this.status = options.status
+  }
+}

@@ -1,0 +1,78 @@
+import type { Notification } from '../notifications/types.js'
+
+/** Operator text that replaces a receiver's built-in rendering. */
+export interface TemplateSpec {
+  /** Mustache template of the e-mail subject. */
+  subject?: string
+  /** Mustache template of the message text (Slack text, SMS, e-mail text part). */
+  text?: string
+}
+
+interface ReceiverBase {
+  /** Unique name; also the suffix of the receiver's delivery queue. */
+  name: string
+  template?: TemplateSpec
+}
+
+export interface LogReceiver extends ReceiverBase {
+  type: 'log'
+}
+
+export interface SlackReceiver extends ReceiverBase {
+  type: 'slack'
+  /** Incoming-webhook URL; its path is a credential. */
+  webhookUrl: string
+}
+
+export interface EmailReceiver extends ReceiverBase {
+  type: 'email'
+  /** smtp:// or smtps:// URL, credentials included. */
+  smtpUrl: string
+  from: string
+  to: string[]
+}
+
+export interface SmsReceiver extends ReceiverBase {
+  type: 'sms'
+  accountSid: string
+  authToken: string
+  from: string
+  /** E.164 numbers. */
+  to: string[]
+  /** Base URL of the Twilio REST API. */
+  apiUrl: string
+}
+
+export interface WebhookReceiver extends ReceiverBase {
+  type: 'webhook'
+  url: string
+  /** HMAC-SHA256 key; the hex signature goes in `signatureHeader`. */
+  secret: string
+  signatureHeader: string
+}
+
+export interface AmqpReceiver extends ReceiverBase {
+  type: 'amqp'
+  /** Broker to publish to; the relay's own broker when unset. */
+  url?: string
+  exchange: string
+  routingKey: string
+}
+
+export type ReceiverSpec =
+  | LogReceiver
+  | SlackReceiver
+  | EmailReceiver
+  | SmsReceiver
+  | WebhookReceiver
+  | AmqpReceiver
+
+export type ReceiverType = ReceiverSpec['type']
+
+/** Picks the receivers of one notification; empty when no route matched. */
+export type RouteFunction = (notification: Notification) => string[]
+
+export interface RoutingTable {
+  receivers: ReceiverSpec[]
+  route: RouteFunction
+}
