@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto'
+import { setTimeout as delay } from 'node:timers/promises'
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { Broker, watchChannel } from '../src/broker/connection.js'
+import { headers } from '../src/broker/messages.js'
+import { ConfirmPublisher } from '../src/broker/publisher.js'
+import { assertIngest, topologyNames } from '../src/broker/topology.js'
+import { BrokerUnavailableError } from '../src/errors.js'
+import { contentKey, notificationType } from '../src/notifications/content-key.js'
+import type { SqreenItem } from '../src/notifications/types.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    amqp: NotificationPublisher
+  }
+}
+
+export interface NotificationPublisher {
+  /** True while a confirm channel to the broker is open. */
+  readonly ready: boolean
+  /**
+   * Publishes one message per notification and resolves when the broker
+   * confirmed all of them; rejects with BrokerUnavailableError otherwise.
+   */
+  publish (items: SqreenItem[], requestId: string): Promise<void>
+}
+
+async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
+  const config = fastify.config
+  const names = topologyNames(config.AMQP_PREFIX)
+  const timeoutMs = config.PUBLISH_TIMEOUT_MS
+  let publisher: ConfirmPublisher | null = null
+  let broker: Broker | undefined
+
+  broker = await Broker.open({
+    url: config.AMQP_URL,
+    logger: fastify.log as Logger,
+    connectionName: 'sqreen-relay server',
+    setup: async (model) => {
+      const channel = await model.createConfirmChannel()
+      await assertIngest(channel, names)
+      const next = new ConfirmPublisher(channel)
+      watchChannel(channel, (reason) => {
+        if (publisher !== next) return
+        publisher = null
+        void broker?.reset(reason)
+      })
+      publisher = next
+    },
+    onDisconnect: () => { publisher = null }
+  })
+
+  async function publish (items: SqreenItem[], requestId: string): Promise<void> {
+    const current = publisher
+    if (current === null) throw new BrokerUnavailableError()
+    const receivedAt = Date.now()
+    const confirms = items.map((item) => current.publish(
+      names.ingest,
+      names.routeKey,
+      Buffer.from(JSON.stringify(item)),
+      {
+        messageId: randomUUID(),
+        contentType: 'application/json',
+        timestamp: Math.floor(receivedAt / 1000),
+        type: notificationType(item),
+        headers: {
+          [headers.requestId]: requestId,
+          [headers.receivedAt]: receivedAt,
+          [headers.contentKey]: contentKey(item),
+          [headers.notificationType]: notificationType(item)
+        }
+      }
+    ))
+    const timeout = new AbortController()
+    try {
+      await Promise.race([
+        Promise.all(confirms),
+        delay(timeoutMs, undefined, { signal: timeout.signal }).then(() => {
+          throw new Error(`no confirm within ${timeoutMs} ms`)
+        })
+      ])
+    } catch (err) {
+      fastify.log.error({ err, requestId, count: items.length }, 'publish not confirmed')
+      throw new BrokerUnavailableError({ cause: err })
+    } finally {
+      timeout.abort()
+    }
+  }
+
+  fastify.decorate('amqp', {
+    get ready () { return publisher !== null },
+    publish
+  })
+
+  fastify.addHook('onClose', async () => {
+    // Finish the confirms of requests still in flight before closing.
+    const pending = publisher?.drain()
+    if (pending !== undefined) {
+      await Promise.race([pending, delay(config.SHUTDOWN_TIMEOUT_MS)])
+    }
+    await broker?.close()
+  })
+}
+
+export default fp(amqpPublisherPlugin, { name: 'amqp-publisher', dependencies: ['config'] })

@@ -1,0 +1,58 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import {
+  InvalidJsonError,
+  UnsupportedMediaTypeError
+} from '../../src/errors.js'
+import { batchSchema, notificationSchema } from '../../src/notifications/schema.js'
+import type { SqreenItem } from '../../src/notifications/types.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** True when the body was one notification object, not an array. */
+    singleNotification?: boolean
+  }
+}
+
+const jsonType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i
+
+async function requireJson (request: FastifyRequest): Promise<void> {
+  const type = request.headers['content-type']
+  if (type === undefined || !jsonType.test(type)) {
+    throw new UnsupportedMediaTypeError(JSON.stringify(type ?? 'none'))
+  }
+}
+
+/** Parses the raw body only after its signature has been checked. */
+async function parseJson (request: FastifyRequest): Promise<void> {
+  const raw = request.body as Buffer
+  let body: unknown
+  try {
+    body = JSON.parse(raw.toString('utf8'))
+  } catch (err) {
+    throw new InvalidJsonError((err as Error).message)
+  }
+  const single = body !== null && typeof body === 'object' && !Array.isArray(body)
+  request.singleNotification = single
+  request.body = single ? [body] : body
+}
+
+/** POST /v1/webhook: the endpoint Sqreen sends its notifications to. */
+export default async function webhookRoutes (fastify: FastifyInstance): Promise<void> {
+  // The body is read as bytes whatever its type, so that the body limit is
+  // checked first and the signature covers the exact bytes received.
+  fastify.removeAllContentTypeParsers()
+  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
+    done(null, body)
+  })
+  fastify.addSchema(notificationSchema)
+
+  fastify.post('/webhook', {
+    schema: { body: batchSchema },
+    preValidation: [requireJson, fastify.verifySqreenSignature, parseJson]
+  }, async (request: FastifyRequest, reply: FastifyReply) => {
+    const items = request.body as SqreenItem[]
+    if (items.length > 0) await fastify.amqp.publish(items, request.id)
+    request.log.info({ count: items.length }, 'notifications accepted')
+    return await reply.code(200).send({ accepted: items.length, requestId: request.id })
+  })
+}

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import helmet from '@fastify/helmet'
+import fp from 'fastify-plugin'
+import configPlugin from '../plugins/config.js'
+import signaturePlugin from '../plugins/signature.js'
+import amqpPublisherPlugin from '../plugins/amqp-publisher.js'
+import healthPlugin from '../plugins/health.js'
+import webhookRoutes from '../plugins/v1/webhook.js'
+import { loadConfig, serverConfigSchema } from './config.js'
+import { BodyTooLargeError, InvalidNotificationError, NotFoundError } from './errors.js'
+import { loggerOptions } from './logger.js'
+
+export interface AppOptions {
+  env: NodeJS.ProcessEnv
+}
+
+/** The root plugin of the server: every plugin and route, in order. */
+async function appPlugin (fastify: FastifyInstance, options: AppOptions): Promise<void> {
+  fastify.setErrorHandler(handleError)
+  fastify.setNotFoundHandler(async (request, reply) => {
+    const error = new NotFoundError(request.method, request.url.split('?')[0])
+    return await reply.code(404).send(errorBody(error, 404))
+  })
+  await fastify.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"] } },
+    frameguard: { action: 'deny' },
+    hsts: { maxAge: 31536000, includeSubDomains: true }
+  })
+  await fastify.register(configPlugin, { env: options.env })
+  await fastify.register(signaturePlugin)
+  await fastify.register(amqpPublisherPlugin)
+  await fastify.register(healthPlugin)
+  await fastify.register(webhookRoutes, { prefix: '/v1' })
+}
+
+export const app = fp(appPlugin, { name: 'app' })
+
+export interface BuildServerOptions {
+  env: NodeJS.ProcessEnv
+  logger?: FastifyServerOptions['loggerInstance']
+}
+
+/** Builds the server without listening; tests call it with their own env. */
+export async function buildServer (options: BuildServerOptions): Promise<FastifyInstance> {
+  const config = loadConfig(options.env, serverConfigSchema)
+  const fastify = Fastify({
+    ...(options.logger === undefined
+      ? { logger: loggerOptions(config.LOG_LEVEL) }
+      : { loggerInstance: options.logger }),
+    bodyLimit: config.BODY_LIMIT,
+    requestIdHeader: false,
+    genReqId: requestId,
+    forceCloseConnections: 'idle',
+    ajv: {
+      // Validate the body as sent: no coercion, no removed or defaulted fields.
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false }
+    }
+  })
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  await fastify.register(app, { env: options.env })
+  return fastify as unknown as FastifyInstance
+}
+
+const requestIdPattern = /^[\w.:-]{1,128}$/
+
+/** Keeps the caller's X-Request-Id when it is a safe token, else makes one. */
+function requestId (request: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = request.headers['x-request-id']
+  return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID()
+}
+
+async function handleError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  if (error.validation !== undefined) {
+    const invalid = validationMessage(error, request.singleNotification === true)
+    return await reply.code(422).send(errorBody(invalid.error, 422, { pointer: invalid.pointer }))
+  }
+  const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
+  if (status === 413) {
+    return await reply.code(413).send(errorBody(new BodyTooLargeError(request.server.config.BODY_LIMIT), 413))
+  }
+  if (status === 503) {
+    reply.header('retry-after', request.server.config.RETRY_AFTER_SECONDS)
+    return await reply.code(503).send(errorBody(error, 503))
+  }
+  if (status >= 500) {
+    request.log.error({ err: error }, 'request failed')
+    return await reply.code(status).send({
+      error: STATUS_CODES[status],
+      message: `Unexpected error; it is logged with request id ${request.id}`
+    })
+  }
+  return await reply.code(status).send(errorBody(error, status))
+}
+
+function errorBody (error: { code?: string, message: string }, status: number, extra: object = {}): object {
+  return { error: STATUS_CODES[status], code: error.code, message: error.message, ...extra }
+}
+
+interface ValidationIssue {
+  keyword: string
+  instancePath: string
+  message?: string
+  params: Record<string, unknown>
+}
+
+/**
+ * Picks the most precise schema error and names its JSON pointer, relative
+ * to the body as sent (without the array the relay wraps one object into).
+ */
+function validationMessage (error: FastifyError, single: boolean): { error: Error, pointer: string } {
+  const issues = (error.validation ?? []) as ValidationIssue[]
+  const issue = issues.find((item) => item.keyword !== 'if') ?? issues[0]
+  let pointer = issue?.instancePath ?? ''
+  if (issue?.keyword === 'required') pointer += `/${String(issue.params.missingProperty)}`
+  if (single) pointer = pointer.replace(/^\/0(?=\/|$)/, '')
+  const where = pointer === '' ? 'the body' : pointer
+  const hint = 'each notification is an object with a string sqreen_payload_type (v1), ' +
+    'or a string message_type and an object message (v2), at most 1000 per batch'
+  const detail = issue?.keyword === 'required' ? 'is missing' : (issue?.message ?? 'is invalid')
+  return { error: new InvalidNotificationError(`${where} ${detail}; ${hint}`), pointer }
+}

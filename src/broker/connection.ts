@@ -1,0 +1,117 @@
+import { connect, type Channel, type ChannelModel, type RecoveringChannelModel } from 'amqplib'
+import type { Logger } from 'pino'
+import { redactUrl } from '../logger.js'
+
+export interface BrokerOptions {
+  url: string
+  logger: Logger
+  /** Shown in the RabbitMQ management UI as the connection name. */
+  connectionName: string
+  /**
+   * Opens the channels, declares the topology and starts the consumers.
+   * Runs after the first connect and after every reconnect; when it throws,
+   * the connection is dropped and retried.
+   */
+  setup: (model: ChannelModel) => Promise<void>
+  /** Called when the connection is lost, before the reconnect is scheduled. */
+  onDisconnect?: () => void
+  maxReconnectDelayMs?: number
+}
+
+/**
+ * The relay's only reconnection layer: amqplib's own connection recovery,
+ * with exponential backoff and jitter, and with each loss and recovery
+ * logged. Channels live and die with one connection, so a delivery tag is
+ * never acknowledged on a channel other than the one it came from.
+ */
+export class Broker {
+  #model: ChannelModel | null = null
+  #closing = false
+  readonly #connection: RecoveringChannelModel
+  readonly #logger: Logger
+
+  private constructor (connection: RecoveringChannelModel, logger: Logger) {
+    this.#connection = connection
+    this.#logger = logger
+  }
+
+  static async open (options: BrokerOptions): Promise<Broker> {
+    const logger = options.logger.child({ component: 'amqp' })
+    const connection = await connect(options.url, {
+      clientProperties: { connection_name: options.connectionName },
+      recovery: {
+        waitForConnect: false,
+        initialDelay: 200,
+        maxDelay: options.maxReconnectDelayMs ?? 10_000,
+        factor: 2,
+        jitter: 0.2,
+        maxRetries: Infinity,
+        setup: async (model: ChannelModel) => {
+          await options.setup(model)
+        }
+      }
+    })
+    const broker = new Broker(connection, logger)
+    const target = redactUrl(options.url)
+    connection.on('connect', (model: ChannelModel) => {
+      broker.#model = model
+      logger.info({ url: target }, 'broker connected')
+    })
+    connection.on('disconnect', (err: Error) => {
+      broker.#model = null
+      options.onDisconnect?.()
+      logger.warn({ err, url: target }, 'broker connection lost')
+    })
+    connection.on('connect-failed', (err: Error) => {
+      logger.warn({ err, url: target }, 'broker connection failed')
+    })
+    connection.on('reconnect-scheduled', ({ attempt, delay }: { attempt: number, delay: number }) => {
+      logger.info({ attempt, delayMs: delay }, 'broker reconnect scheduled')
+    })
+    connection.on('error', (err: Error) => {
+      logger.warn({ err }, 'broker connection error')
+    })
+    connection.on('blocked', (reason: string) => {
+      logger.warn({ reason }, 'broker blocked publishing')
+    })
+    return broker
+  }
+
+  get connected (): boolean {
+    return this.#model !== null
+  }
+
+  waitForConnect (): Promise<unknown> {
+    return this.#connection.waitForConnect()
+  }
+
+  /**
+   * Drops the current connection so that recovery opens a new one and runs
+   * setup again. Used when a channel fails while its connection stays up.
+   */
+  async reset (reason: string): Promise<void> {
+    const model = this.#model
+    if (model === null || this.#closing) return
+    this.#logger.warn({ reason }, 'reopening the broker connection')
+    await model.close().catch(() => {})
+  }
+
+  /** A short-lived channel on the current connection, for one-off work. */
+  async createChannel (): Promise<Channel> {
+    return await this.#connection.createChannel()
+  }
+
+  async close (): Promise<void> {
+    this.#closing = true
+    await this.#connection.close()
+  }
+}
+
+/**
+ * Calls `onFailure` when the channel closes or errors while its connection
+ * is still wanted, so the caller can reset the connection.
+ */
+export function watchChannel (channel: Channel, onFailure: (reason: string) => void): void {
+  channel.on('error', (err: Error) => { onFailure(`channel error: ${err.message}`) })
+  channel.on('close', () => { onFailure('channel closed') })
+}

@@ -1,0 +1,38 @@
+/*
+ * AMQP headers the relay sets on its messages. Every message carries the
+ * id of the HTTP request that brought it, so one alert can be followed in
+ * the logs from the POST to the channel.
+ */
+export const headers = {
+  requestId: 'x-request-id',
+  /** When the server accepted the notification, in ms since the epoch. */
+  receivedAt: 'x-received-at',
+  /** sha256 of the notification without retry_count and date_created. */
+  contentKey: 'x-content-key',
+  notificationType: 'x-notification-type',
+  receiver: 'x-receiver',
+  /** Failed delivery attempts so far. */
+  attempts: 'x-attempts',
+  firstFailedAt: 'x-first-failed-at',
+  lastFailedAt: 'x-last-failed-at',
+  lastError: 'x-last-error',
+  errorKind: 'x-error-kind',
+  retryTier: 'x-retry-tier',
+  deadLetteredAt: 'x-dead-lettered-at'
+} as const
+
+export type MessageHeaders = Record<string, unknown>
+
+export function headerString (values: MessageHeaders | undefined, name: string): string | null {
+  const value = values?.[name]
+  if (typeof value === 'string') return value
+  if (Buffer.isBuffer(value)) return value.toString('utf8')
+  return null
+}
+
+export function headerNumber (values: MessageHeaders | undefined, name: string): number | null {
+  const value = values?.[name]
+  if (typeof value === 'number' && Number.isFinite(value)) return value
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value)
+  return null
+}

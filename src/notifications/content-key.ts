@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto'
+import type { SqreenItem } from './types.js'
+
+/** Fields Sqreen changes when it resends the same notification. */
+const resendFields = new Set(['retry_count', 'date_created'])
+
+/**
+ * Returns the sha256 hex digest of the notification without the fields that
+ * change on a resend, serialised with sorted keys so that key order does
+ * not matter.
+ */
+export function contentKey (item: SqreenItem): string {
+  const kept = Object.fromEntries(
+    Object.entries(item).filter(([key]) => !resendFields.has(key))
+  )
+  return createHash('sha256').update(canonicalJson(kept)).digest('hex')
+}
+
+/** JSON with object keys sorted at every depth. */
+export function canonicalJson (value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value).sort().map((key) =>
+      `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+    return `{${entries.join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
+
+/** The notification's type in either format. */
+export function notificationType (item: SqreenItem): string {
+  const type = item.message_type ?? item.sqreen_payload_type
+  return typeof type === 'string' ? type : 'unknown'
+}
