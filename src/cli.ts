@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Command, CommanderError } from 'commander'
+import { registerSend } from './commands/send.js'
+import { registerSign } from './commands/sign.js'
+
+/** Output writers and environment of one CLI run. */
+export interface CliIO {
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+  env: NodeJS.ProcessEnv
+}
+
+/**
+ * Builds the `sqreen-relay` program. Commands throw a CommanderError in
+ * place of calling process.exit, so tests can run them in-process. runCli
+ * turns that error into the exit code.
+ */
+export function buildProgram (io: CliIO): Command {
+  const program = new Command('sqreen-relay')
+    .description('Relay signed Sqreen webhooks through RabbitMQ to Slack, e-mail, SMS and more')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride()
+
+  // Each command module adds its command with one line, and inherits the
+  // output and exit settings above because it uses program.command().
+  registerSign(program, io)
+  registerSend(program, io)
+  return program
+}
+
+/**
+ * Runs the program on `argv` (the arguments after the script name) and
+ * returns the exit code. Each user error is printed as one line by its
+ * command. Any other error is a bug and is thrown with its stack.
+ */
+export async function runCli (argv: string[], io: CliIO): Promise<number> {
+  try {
+    await buildProgram(io).parseAsync(argv, { from: 'user' })
+    return 0
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode
+    throw err
+  }
+}
+
+// npx starts the CLI through a symbolic link in node_modules/.bin, so the
+// script path is resolved before comparing it with this module's path.
+function isEntryPoint (): boolean {
+  const script = process.argv[1]
+  if (script === undefined) return false
+  try {
+    return realpathSync(script) === fileURLToPath(import.meta.url)
+  } catch {
+    return false
+  }
+}
+
+if (isEntryPoint()) {
+  process.exitCode = await runCli(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env
+  })
+}

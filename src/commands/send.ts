@@ -1,0 +1,106 @@
+import { type Command, InvalidArgumentError, Option } from 'commander'
+import type { CliIO } from '../cli.js'
+import { sign } from '../signature.js'
+import { readBody, resolveSecret, secretOption, type SecretOptions } from './sign.js'
+
+const defaultTimeoutMs = 10_000
+
+interface SendOptions extends SecretOptions {
+  url: string
+  timeout: number
+}
+
+function parseUrl (value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new InvalidArgumentError('Expected an absolute http:// or https:// URL.')
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError('Expected an http:// or https:// URL.')
+  }
+  return value
+}
+
+function parseTimeout (value: string): number {
+  const timeoutMs = Number(value)
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new InvalidArgumentError('Expected a positive whole number of milliseconds.')
+  }
+  return timeoutMs
+}
+
+/** Describes a failed fetch: a timeout, or the socket error behind it. */
+function describeFetchError (err: unknown, url: string, timeoutMs: number): string {
+  const error = err as Error & { cause?: unknown }
+  if (error.name === 'TimeoutError') {
+    return `error: request to ${url} timed out after ${timeoutMs} ms`
+  }
+  // undici rejects with "fetch failed" and puts the socket error in `cause`.
+  const reason = error.cause instanceof Error ? error.cause.message : error.message
+  return `error: request to ${url} failed: ${reason}`
+}
+
+/** POSTs the body with its signature and reads the whole response. */
+async function post (url: string, body: Buffer, signature: string, timeoutMs: number) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      'X-Sqreen-Integrity': signature
+    },
+    // A copy typed as a plain Uint8Array, which fetch's BodyInit accepts.
+    body: new Uint8Array(body),
+    signal: AbortSignal.timeout(timeoutMs)
+  })
+  const text = await response.text()
+  return { status: response.status, statusText: response.statusText, ok: response.ok, text }
+}
+
+async function send (file: string, options: SendOptions, command: Command, io: CliIO) {
+  const secret = resolveSecret(command, options, io.env)
+  const body = await readBody(command, file)
+
+  let response: Awaited<ReturnType<typeof post>>
+  try {
+    response = await post(options.url, body, sign(body, secret), options.timeout)
+  } catch (err) {
+    command.error(describeFetchError(err, options.url, options.timeout))
+  }
+
+  io.stdout(`HTTP ${response.status} ${response.statusText}\n`)
+  if (response.text !== '') {
+    io.stdout(response.text.endsWith('\n') ? response.text : `${response.text}\n`)
+  }
+  if (!response.ok) {
+    command.error(`error: ${options.url} responded with HTTP ${response.status}`, {
+      code: 'sqreen-relay.http-status'
+    })
+  }
+}
+
+/**
+ * Adds `send FILE --url URL`, which signs a file's exact bytes and POSTs
+ * them the way Sqreen does. The exit code is 0 only on a 2xx response.
+ */
+export function registerSend (program: Command, io: CliIO): void {
+  program
+    .command('send')
+    .description('sign a file\'s exact bytes and POST them as a Sqreen webhook')
+    .argument('<file>', 'request body to send, read as raw bytes')
+    .requiredOption(
+      '--url <url>',
+      'webhook endpoint, e.g. http://127.0.0.1:3000/v1/webhook',
+      parseUrl
+    )
+    .addOption(secretOption())
+    .addOption(
+      new Option('--timeout <ms>', 'time limit for the whole request, in milliseconds')
+        .argParser(parseTimeout)
+        .default(defaultTimeoutMs)
+    )
+    .action(async (file: string, options: SendOptions, command: Command) => {
+      await send(file, options, command, io)
+    })
+}

@@ -1,0 +1,301 @@
+import { execFile } from 'node:child_process'
+import { once } from 'node:events'
+import { symlink } from 'node:fs/promises'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { test, type Test } from 'tap'
+import { runCli } from '../src/cli.js'
+import { verifySignature } from '../src/signature.js'
+import { fixtureDir, readFixture } from './fixtures/sqreen.js'
+
+interface SignedVector {
+  file: string
+  secret: string
+  signature: string
+}
+
+const vectors = JSON.parse(
+  readFixture('signed-vectors.json').toString('utf8')
+) as SignedVector[]
+const [first] = vectors
+if (first === undefined) throw new Error('signed-vectors.json has no vectors')
+const firstPath = join(fixtureDir, first.file)
+
+async function run (argv: string[], env: NodeJS.ProcessEnv = {}) {
+  let stdout = ''
+  let stderr = ''
+  const code = await runCli(argv, {
+    stdout: (text) => { stdout += text },
+    stderr: (text) => { stderr += text },
+    env
+  })
+  return { code, stdout, stderr }
+}
+
+interface ReceivedRequest {
+  method?: string
+  url?: string
+  contentType?: string
+  body: Buffer
+}
+
+type Handler = (request: IncomingMessage, body: Buffer, response: ServerResponse) => void
+
+/** Starts a loopback HTTP server and returns the URL of its webhook path. */
+async function startServer (t: Test, handler: Handler) {
+  const received: ReceivedRequest[] = []
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      const body = Buffer.concat(chunks)
+      received.push({
+        method: request.method,
+        url: request.url,
+        contentType: request.headers['content-type'],
+        body
+      })
+      handler(request, body, response)
+    })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  const { port } = server.address() as AddressInfo
+  return { url: `http://127.0.0.1:${port}/v1/webhook`, received }
+}
+
+/** Responds like the relay: 200 when the signature matches `secret`, else 401. */
+function verifyingHandler (secret: string): Handler {
+  return (request, body, response) => {
+    const header = request.headers['x-sqreen-integrity']
+    const check = verifySignature(body, typeof header === 'string' ? header : undefined, [secret])
+    response.statusCode = check === 'ok' ? 200 : 401
+    response.setHeader('content-type', 'application/json')
+    response.end(JSON.stringify(check === 'ok' ? { accepted: 1 } : { error: check }))
+  }
+}
+
+/** Returns a loopback URL on which nothing listens, from a port just freed. */
+async function closedPortUrl (): Promise<string> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  server.close()
+  await once(server, 'close')
+  return `http://127.0.0.1:${port}/v1/webhook`
+}
+
+test('sign prints each vector signature', async (t) => {
+  for (const vector of vectors) {
+    const path = join(fixtureDir, vector.file)
+    const result = await run(['sign', path, '--secret', vector.secret])
+    t.equal(result.code, 0, `${vector.file} exit code`)
+    t.equal(result.stdout, `${vector.signature}\n`, vector.file)
+    t.equal(result.stderr, '', `${vector.file} stderr`)
+  }
+})
+
+test('sign uses the first secret of the environment', async (t) => {
+  const env = { SQREEN_WEBHOOK_SECRET: ` ${first.secret} , other-secret` }
+  const result = await run(['sign', firstPath], env)
+  t.equal(result.code, 0)
+  t.equal(result.stdout, `${first.signature}\n`)
+})
+
+test('sign --secret overrides the environment', async (t) => {
+  const env = { SQREEN_WEBHOOK_SECRET: 'other-secret' }
+  const result = await run(['sign', firstPath, '--secret', first.secret], env)
+  t.equal(result.stdout, `${first.signature}\n`)
+})
+
+test('sign without a secret names it', async (t) => {
+  const result = await run(['sign', firstPath])
+  t.equal(result.code, 1)
+  t.equal(result.stdout, '')
+  t.equal(result.stderr, 'error: missing secret: pass --secret or set SQREEN_WEBHOOK_SECRET\n')
+})
+
+test('sign with an empty secret list names it', async (t) => {
+  const result = await run(['sign', firstPath], { SQREEN_WEBHOOK_SECRET: ' , ' })
+  t.equal(result.code, 1)
+  t.match(result.stderr, /^error: missing secret/)
+})
+
+test('sign of a missing file names it', async (t) => {
+  const path = join(t.testdirName, 'absent.json')
+  const result = await run(['sign', path, '--secret', 's'])
+  t.equal(result.code, 1)
+  t.equal(result.stdout, '')
+  t.equal(result.stderr, `error: file not found: ${path}\n`)
+})
+
+test('sign of a directory names it', async (t) => {
+  const result = await run(['sign', fixtureDir, '--secret', 's'])
+  t.equal(result.code, 1)
+  t.match(result.stderr, `error: cannot read ${fixtureDir}: `)
+  t.equal(result.stderr.split('\n').length, 2, 'one line')
+  t.notMatch(result.stderr, /\n\s+at /, 'no stack trace')
+})
+
+test('sign without a file is a usage error', async (t) => {
+  const result = await run(['sign', '--secret', 's'])
+  t.equal(result.code, 1)
+  t.match(result.stderr, "missing required argument 'file'")
+})
+
+test('send posts the exact signed bytes', async (t) => {
+  const server = await startServer(t, verifyingHandler(first.secret))
+  const result = await run(['send', firstPath, '--url', server.url, '--secret', first.secret])
+  t.equal(result.code, 0)
+  t.equal(result.stdout, 'HTTP 200 OK\n{"accepted":1}\n')
+  t.equal(result.stderr, '')
+  t.equal(server.received.length, 1)
+  const [request] = server.received
+  t.equal(request?.method, 'POST')
+  t.equal(request?.url, '/v1/webhook')
+  t.equal(request?.contentType, 'application/json')
+  t.same(request?.body, readFixture(first.file))
+})
+
+test('send signs every vector the server accepts', async (t) => {
+  for (const vector of vectors) {
+    const server = await startServer(t, verifyingHandler(vector.secret))
+    const path = join(fixtureDir, vector.file)
+    const env = { SQREEN_WEBHOOK_SECRET: vector.secret }
+    const result = await run(['send', path, '--url', server.url], env)
+    t.equal(result.code, 0, vector.file)
+  }
+})
+
+test('send exits 1 on a non-2xx response', async (t) => {
+  const server = await startServer(t, verifyingHandler(first.secret))
+  const result = await run(['send', firstPath, '--url', server.url, '--secret', 'wrong'])
+  t.equal(result.code, 1)
+  t.equal(result.stdout, 'HTTP 401 Unauthorized\n{"error":"mismatch"}\n')
+  t.equal(result.stderr, `error: ${server.url} responded with HTTP 401\n`)
+})
+
+test('send prints a body without a final newline', async (t) => {
+  const server = await startServer(t, (_request, _body, response) => {
+    response.end('accepted')
+  })
+  const result = await run(['send', firstPath, '--url', server.url, '--secret', 's'])
+  t.equal(result.stdout, 'HTTP 200 OK\naccepted\n')
+})
+
+test('send prints no body line for an empty body', async (t) => {
+  const server = await startServer(t, (_request, _body, response) => {
+    response.statusCode = 204
+    response.end()
+  })
+  const result = await run(['send', firstPath, '--url', server.url, '--secret', 's'])
+  t.equal(result.code, 0)
+  t.equal(result.stdout, 'HTTP 204 No Content\n')
+})
+
+test('send names the URL on a network error', async (t) => {
+  const url = await closedPortUrl()
+  const result = await run(['send', firstPath, '--url', url, '--secret', 's'])
+  t.equal(result.code, 1)
+  t.equal(result.stdout, '')
+  t.match(result.stderr, `error: request to ${url} failed: `)
+  t.match(result.stderr, 'ECONNREFUSED')
+  t.equal(result.stderr.split('\n').length, 2, 'one line')
+})
+
+test('send times out on a silent server', async (t) => {
+  const server = await startServer(t, () => {})
+  const argv = ['send', firstPath, '--url', server.url, '--secret', 's', '--timeout', '200']
+  const result = await run(argv)
+  t.equal(result.code, 1)
+  t.equal(result.stderr, `error: request to ${server.url} timed out after 200 ms\n`)
+})
+
+test('send rejects an invalid --url', async (t) => {
+  const cases = ['not a url', 'ftp://127.0.0.1/v1/webhook', '/v1/webhook']
+  for (const url of cases) {
+    const result = await run(['send', firstPath, '--url', url, '--secret', 's'])
+    t.equal(result.code, 1, url)
+    t.match(result.stderr, `option '--url <url>' argument '${url}' is invalid`, url)
+  }
+})
+
+test('send rejects an invalid --timeout', async (t) => {
+  for (const timeout of ['0', '-5', '1.5', 'soon']) {
+    const argv = ['send', firstPath, '--url', 'http://127.0.0.1:1/', '--timeout', timeout]
+    const result = await run(argv)
+    t.equal(result.code, 1, timeout)
+    t.match(result.stderr, `option '--timeout <ms>' argument '${timeout}' is invalid`, timeout)
+  }
+})
+
+test('send requires --url', async (t) => {
+  const result = await run(['send', firstPath, '--secret', 's'])
+  t.equal(result.code, 1)
+  t.match(result.stderr, "required option '--url <url>' not specified")
+})
+
+test('send without a secret names it', async (t) => {
+  const result = await run(['send', firstPath, '--url', 'http://127.0.0.1:1/'])
+  t.equal(result.code, 1)
+  t.match(result.stderr, /^error: missing secret/)
+})
+
+test('--help describes each command', async (t) => {
+  const cases: Record<string, string[]> = {
+    sign: ['Usage: sqreen-relay sign [options] <file>', '--secret <secret>'],
+    send: ['Usage: sqreen-relay send [options] <file>', '--url <url>', '--timeout <ms>']
+  }
+  for (const [command, expected] of Object.entries(cases)) {
+    const result = await run([command, '--help'])
+    t.equal(result.code, 0, `${command} exit code`)
+    for (const text of expected) t.match(result.stdout, text, `${command} ${text}`)
+  }
+})
+
+test('top-level --help lists the commands', async (t) => {
+  const result = await run(['--help'])
+  t.equal(result.code, 0)
+  t.match(result.stdout, 'Usage: sqreen-relay [options] [command]')
+  t.match(result.stdout, /^ {2}sign /m)
+  t.match(result.stdout, /^ {2}send /m)
+})
+
+test('no command prints help and exits 1', async (t) => {
+  const result = await run([])
+  t.equal(result.code, 1)
+  t.match(result.stderr, 'Usage: sqreen-relay')
+})
+
+test('unknown command is an error', async (t) => {
+  const result = await run(['frobnicate'])
+  t.equal(result.code, 1)
+  t.match(result.stderr, "unknown command 'frobnicate'")
+})
+
+const execFileAsync = promisify(execFile)
+const cliPath = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
+
+test('runs when started through a symbolic link', async (t) => {
+  const dir = t.testdir()
+  const link = resolve(dir, 'sqreen-relay')
+  await symlink(cliPath, link)
+  const argv = ['--import', 'tsx', link, 'sign', firstPath, '--secret', first.secret]
+  const { stdout } = await execFileAsync(process.execPath, argv)
+  t.equal(stdout, `${first.signature}\n`)
+})
+
+test('exit code reaches the process', async (t) => {
+  const argv = ['--import', 'tsx', cliPath, 'sign', firstPath]
+  const env = { PATH: process.env.PATH }
+  const error = await execFileAsync(process.execPath, argv, { env }).catch((err) => err)
+  t.match(error, { code: 1, stderr: /^error: missing secret/ })
+})
