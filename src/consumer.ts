@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+import closeWithGrace from 'close-with-grace'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { pino, type Logger } from 'pino'
+import { Registry } from 'prom-client'
+import type { Backend } from '../backends/backend.js'
+import { createBackend } from '../backends/registry.js'
+import { metricsHandler } from '../plugins/metrics.js'
+import { loadConfig, type Config } from './config.js'
+import { loggerOptions } from './logger.js'
+import { createConsumerMetrics } from './metrics.js'
+import { DeliveryConsumer } from './pipeline/consumer.js'
+import { routingFromEnv } from './routing/env.js'
+import { loadRoutesFile } from './routing/file.js'
+import type { RoutingTable } from './routing/types.js'
+import { exitOnConfigError } from './server.js'
+
+export interface ConsumerProcess {
+  consumer: DeliveryConsumer
+  http: FastifyInstance
+  /** Stops consuming, drains, closes the broker and the HTTP server. */
+  close: () => Promise<void>
+}
+
+export interface StartConsumerOptions {
+  env: NodeJS.ProcessEnv
+  logger?: Logger
+}
+
+/** Reads the receivers and routes: the routes file when set, else the env. */
+export function loadRouting (config: Config, env: NodeJS.ProcessEnv): RoutingTable {
+  if (config.ROUTES_FILE !== undefined) return loadRoutesFile(config.ROUTES_FILE, env)
+  return routingFromEnv(config)
+}
+
+/**
+ * Starts the consumer and its HTTP server for /healthz, /readyz and
+ * /metrics on CONSUMER_HOST:CONSUMER_PORT.
+ */
+export async function startConsumer (options: StartConsumerOptions): Promise<ConsumerProcess> {
+  const config = loadConfig(options.env)
+  const logger = options.logger ?? pino(loggerOptions(config.LOG_LEVEL))
+  const routing = loadRouting(config, options.env)
+  const backends = new Map<string, Backend>()
+  for (const spec of routing.receivers) backends.set(spec.name, createBackend(spec, logger))
+
+  const registry = new Registry()
+  let consumer: DeliveryConsumer | undefined
+  const metrics = createConsumerMetrics(registry, {
+    queueDepths: async () => await (consumer?.queueDepths() ?? Promise.resolve({})),
+    onQueueDepthsError: (err) => { logger.warn({ err }, 'queue depths not read') }
+  })
+  consumer = new DeliveryConsumer({ config, logger, routing, backends, metrics })
+  const http = buildConsumerHttp(consumer, registry, logger)
+  await consumer.start()
+  await http.listen({ host: config.CONSUMER_HOST, port: config.CONSUMER_PORT })
+  logger.info({ receivers: [...backends.keys()] }, 'consumer started')
+
+  const running = consumer
+  return {
+    consumer,
+    http,
+    close: async () => {
+      await running.stop()
+      await http.close()
+      logger.info('consumer stopped')
+    }
+  }
+}
+
+function buildConsumerHttp (consumer: DeliveryConsumer, registry: Registry, logger: Logger): FastifyInstance {
+  const http = Fastify({ loggerInstance: logger.child({ component: 'http' }), disableRequestLogging: true })
+  http.get('/healthz', async () => ({ status: 'ok' }))
+  http.get('/readyz', async (request, reply) => {
+    if (consumer.ready) return { status: 'ready' }
+    return await reply.code(503).send({ status: 'not ready', message: 'not consuming from the message broker' })
+  })
+  http.get('/metrics', metricsHandler(registry))
+  return http as unknown as FastifyInstance
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  startConsumer({ env: process.env }).then((running) => {
+    const config = loadConfig(process.env)
+    closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS + 2000 }, async ({ err, signal }) => {
+      if (err !== undefined) running.http.log.error({ err }, 'consumer stopping after an error')
+      else running.http.log.info({ signal }, 'consumer stopping')
+      await running.close()
+    })
+  }).catch(exitOnConfigError)
+}

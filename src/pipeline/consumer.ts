@@ -1,0 +1,294 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib'
+import type { Logger } from 'pino'
+import type { Backend } from '../../backends/backend.js'
+import { Broker, watchChannel } from '../broker/connection.js'
+import { ConfirmPublisher } from '../broker/publisher.js'
+import {
+  assertDedupStream,
+  assertDelivery,
+  deliveryQueue,
+  retryQueue,
+  topologyNames
+} from '../broker/topology.js'
+import type { Config } from '../config.js'
+import { retryTiers } from '../config.js'
+import type { ConsumerMetrics } from '../metrics.js'
+import type { RoutingTable } from '../routing/types.js'
+import type { PipelineContext } from './context.js'
+import { DedupStore } from './dedup.js'
+import { routeMessage } from './router.js'
+import { deliverMessage } from './worker.js'
+
+export interface DeliveryConsumerOptions {
+  config: Config
+  logger: Logger
+  routing: RoutingTable
+  backends: Map<string, Backend>
+  metrics: ConsumerMetrics
+}
+
+/** Wait before a failed message goes back to its queue, to avoid a hot loop. */
+const requeueDelayMs = 1000
+const barrierTimeoutMs = 30_000
+
+/**
+ * The consumer program's pipeline: the routing stage on the route queue
+ * and one delivery stage per receiver, each on its own queue so that
+ * receivers succeed, fail and retry independently.
+ */
+export class DeliveryConsumer {
+  readonly context: PipelineContext
+  readonly #options: DeliveryConsumerOptions
+  #broker: Broker | null = null
+  #publisher: ConfirmPublisher | null = null
+  #consumers: Array<{ channel: Channel, tag: string }> = []
+  #ready = false
+  #stopping = false
+  readonly #inFlight = new Set<Promise<void>>()
+  #barrier: Promise<void> | null = null
+
+  constructor (options: DeliveryConsumerOptions) {
+    const { config } = options
+    this.#options = options
+    const windowSeconds = config.DEDUP_WINDOW_SECONDS
+    const names = topologyNames(config.AMQP_PREFIX)
+    this.context = {
+      names,
+      logger: options.logger,
+      metrics: options.metrics,
+      routing: options.routing,
+      backends: options.backends,
+      retry: {
+        maxAttempts: config.DELIVERY_MAX_ATTEMPTS,
+        baseDelayMs: config.RETRY_BASE_DELAY_MS,
+        tiersMs: retryTiers(config)
+      },
+      dedup: windowSeconds > 0
+        ? { store: new DedupStore(windowSeconds * 1000), stream: '' }
+        : undefined,
+      publisher: () => this.#publisher
+    }
+  }
+
+  /** True while every channel is open and consuming. */
+  get ready (): boolean {
+    return this.#ready && !this.#stopping
+  }
+
+  async start (): Promise<void> {
+    this.#broker = await Broker.open({
+      url: this.#options.config.AMQP_URL,
+      logger: this.#options.logger,
+      connectionName: 'sqreen-relay consumer',
+      setup: async (model) => { await this.#setup(model) },
+      onDisconnect: () => { this.#lost() }
+    })
+  }
+
+  /** Resolves once the first connection is set up and consuming. */
+  async waitForReady (): Promise<void> {
+    await this.#broker?.waitForConnect()
+  }
+
+  /**
+   * Stops fetching, lets the deliveries in flight finish (up to
+   * SHUTDOWN_TIMEOUT_MS), then closes the connection and the backends.
+   * Anything still unacknowledged goes back to its queue.
+   */
+  async stop (): Promise<void> {
+    this.#stopping = true
+    for (const { channel, tag } of this.#consumers) {
+      await channel.cancel(tag).catch(() => {})
+    }
+    const settled = Promise.allSettled([...this.#inFlight])
+    await Promise.race([settled, delay(this.#options.config.SHUTDOWN_TIMEOUT_MS)])
+    await this.#broker?.close()
+    for (const backend of this.#options.backends.values()) {
+      await backend.close?.().catch((err: unknown) => {
+        this.#options.logger.warn({ err, backend: backend.name }, 'backend close failed')
+      })
+    }
+  }
+
+  /** Ready messages per queue, for the queue depth metric. */
+  async queueDepths (): Promise<Record<string, number>> {
+    if (this.#broker?.connected !== true) return {}
+    const { names, retry } = this.context
+    const queues = [
+      names.route,
+      names.deadLetters,
+      ...this.#receivers().map((receiver) => deliveryQueue(names, receiver)),
+      ...retry.tiersMs.map((tier) => retryQueue(names, tier))
+    ]
+    const channel = await this.#broker.createChannel()
+    const depths: Record<string, number> = {}
+    try {
+      for (const queue of queues) {
+        depths[queue] = (await channel.checkQueue(queue)).messageCount
+      }
+    } finally {
+      await channel.close().catch(() => {})
+    }
+    return depths
+  }
+
+  #receivers (): string[] {
+    return this.#options.routing.receivers.map((receiver) => receiver.name)
+  }
+
+  async #setup (model: ChannelModel): Promise<void> {
+    const { names, retry, dedup } = this.context
+    const config = this.#options.config
+    const admin = await model.createChannel()
+    await assertDelivery(admin, names, { receivers: this.#receivers(), retryTiersMs: retry.tiersMs })
+    if (dedup !== undefined) {
+      dedup.stream = await assertDedupStream(admin, names, config.DEDUP_WINDOW_SECONDS)
+    }
+    await admin.close()
+
+    const confirm = await model.createConfirmChannel()
+    const publisher = new ConfirmPublisher(confirm)
+    this.#watch(confirm)
+    this.#consumers = []
+    this.#barrier = null
+    if (dedup !== undefined) await this.#tailDedupStream(model, dedup.store, dedup.stream)
+
+    const router = await model.createChannel()
+    this.#watch(router)
+    await router.prefetch(config.CONSUMER_PREFETCH)
+    await this.#consume(router, names.route, (message) => this.#route(router, message))
+
+    const worker = await model.createChannel()
+    this.#watch(worker)
+    // Per-consumer prefetch: a slow receiver cannot use up another's credit.
+    await worker.prefetch(config.CONSUMER_PREFETCH, false)
+    for (const receiver of this.#receivers()) {
+      await this.#consume(worker, deliveryQueue(names, receiver), (message) => this.#deliver(worker, receiver, message))
+    }
+    this.#publisher = publisher
+    this.#ready = true
+    this.#options.metrics.brokerConnected.set(1)
+  }
+
+  async #tailDedupStream (model: ChannelModel, store: DedupStore, stream: string): Promise<void> {
+    const tail = await model.createChannel()
+    this.#watch(tail)
+    await tail.prefetch(1000)
+    const { consumerTag } = await tail.consume(stream, (message) => {
+      if (message === null) return void this.#reset('dedup stream consumer cancelled')
+      store.apply(message.content)
+      tail.ack(message)
+    }, { noAck: false, arguments: { 'x-stream-offset': 'first' } })
+    this.#consumers.push({ channel: tail, tag: consumerTag })
+  }
+
+  async #consume (
+    channel: Channel,
+    queue: string,
+    handle: (message: ConsumeMessage) => Promise<void>
+  ): Promise<void> {
+    const { consumerTag } = await channel.consume(queue, (message) => {
+      if (message === null) return void this.#reset(`consumer of ${queue} cancelled by the broker`)
+      const work = handle(message)
+      this.#inFlight.add(work)
+      void work.finally(() => this.#inFlight.delete(work))
+    }, { noAck: false })
+    this.#consumers.push({ channel, tag: consumerTag })
+  }
+
+  async #route (channel: Channel, message: ConsumeMessage): Promise<void> {
+    const messageId = message.properties.messageId
+    const logger = this.#options.logger.child({ stage: 'route', messageId })
+    try {
+      if (this.context.dedup !== undefined) {
+        await this.#catchUp()
+      }
+      const outcome = await routeMessage(this.context, message)
+      channel.ack(message)
+      this.#countRoute(outcome, message, logger)
+    } catch (err) {
+      logger.error({ err }, 'routing failed, message requeued')
+      await this.#requeue(channel, message)
+    }
+  }
+
+  #countRoute (outcome: string, message: ConsumeMessage, logger: Logger): void {
+    const { metrics } = this.#options
+    const type = message.properties.type ?? 'unknown'
+    const requestId = message.properties.headers?.['x-request-id']
+    if (outcome === 'routed') {
+      metrics.notificationsRouted.inc()
+      logger.debug({ requestId, type }, 'notification routed')
+    } else if (outcome === 'unmatched') {
+      metrics.notificationsUnmatched.inc({ type })
+      logger.warn({ requestId, type }, 'no route matched, notification moved to dead letters')
+    } else if (outcome === 'duplicate') {
+      metrics.duplicates.inc()
+      logger.info({ requestId, type }, 'duplicate notification skipped')
+    }
+  }
+
+  async #deliver (channel: Channel, receiver: string, message: ConsumeMessage): Promise<void> {
+    try {
+      await deliverMessage(this.context, receiver, message)
+      channel.ack(message)
+    } catch (err) {
+      this.#options.logger.error({ err, receiver, messageId: message.properties.messageId },
+        'delivery could not be settled, message requeued')
+      await this.#requeue(channel, message)
+    }
+  }
+
+  /**
+   * Waits until this process has read every duplicate record written so
+   * far: it appends a marker to the stream and waits to read it back. Runs
+   * once per connection, before the first message is routed. The route
+   * queue has a single active consumer, so a process that takes over from
+   * one that died starts routing only after this catch-up.
+   */
+  async #catchUp (): Promise<void> {
+    const dedup = this.context.dedup
+    if (dedup === undefined) return
+    this.#barrier ??= (async () => {
+      const publisher = this.#publisher
+      if (publisher === null) throw new Error('no open confirm channel')
+      const { content, seen } = dedup.store.marker()
+      await publisher.publish('', dedup.stream, content, { messageId: 'dedup-marker' })
+      await Promise.race([seen, delay(barrierTimeoutMs).then(() => {
+        throw new Error('the duplicate records stream did not catch up in time')
+      })])
+    })()
+    try {
+      await this.#barrier
+    } catch (err) {
+      this.#barrier = null
+      throw err
+    }
+  }
+
+  async #requeue (channel: Channel, message: ConsumeMessage): Promise<void> {
+    if (!this.#stopping) await delay(requeueDelayMs)
+    try {
+      channel.nack(message, false, true)
+    } catch {
+      // The channel is gone: the broker requeues the message by itself.
+    }
+  }
+
+  #watch (channel: Channel): void {
+    watchChannel(channel, (reason) => { void this.#reset(reason) })
+  }
+
+  async #reset (reason: string): Promise<void> {
+    if (this.#stopping) return
+    this.#lost()
+    await this.#broker?.reset(reason)
+  }
+
+  #lost (): void {
+    this.#ready = false
+    this.#publisher = null
+    this.#options.metrics.brokerConnected.set(0)
+  }
+}
