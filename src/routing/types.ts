@@ -72,7 +72,22 @@ export type ReceiverType = ReceiverSpec['type']
 /** Picks the receivers of one notification; empty when no route matched. */
 export type RouteFunction = (notification: Notification) => string[]
 
+/** One compiled route of a routing table, in the order it is tried. */
+export interface Route {
+  name: string
+  /** Conditions in words, e.g. `environment is "production" and risk >= 50`; empty for a catch-all. */
+  conditions: string
+  receivers: string[]
+  /** Whether matching goes on to the next routes after this one matched. */
+  continue: boolean
+  /** A route without `match`: it takes the notifications no earlier route took. */
+  catchAll: boolean
+  matches: (notification: Notification) => boolean
+}
+
 export interface RoutingTable {
   receivers: ReceiverSpec[]
   route: RouteFunction
+  /** The routes behind `route`, for check-config; absent from hand-built tables. */
+  routes?: Route[]
 }
