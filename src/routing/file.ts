@@ -1,0 +1,305 @@
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import mustache from 'mustache'
+import { parseDocument } from 'yaml'
+import { ConfigError } from '../errors.js'
+import { splitList } from '../config.js'
+import { templateVariables } from '../render/template.js'
+import { compileRoutingTable, type RouteSpec } from './table.js'
+import { routesConfigError, validateRoutesDocument, type ConfigIssue } from './schema.js'
+import type { ReceiverSpec, ReceiverType, RoutingTable, TemplateSpec } from './types.js'
+
+export const defaultSignatureHeader = 'X-Relay-Signature'
+export const defaultTwilioApiUrl = 'https://api.twilio.com'
+
+/** A receiver as the schema let it through: strings, string lists and a template. */
+type RawReceiver = Record<string, string | string[]> & { type: ReceiverType, template?: TemplateSpec }
+
+interface RawDocument {
+  receivers: Record<string, RawReceiver>
+  routes: RouteSpec[]
+}
+
+interface Context {
+  env: NodeJS.ProcessEnv
+  /** Directory of the routes file, against which `*_file` paths resolve. */
+  directory: string
+  issues: ConfigIssue[]
+}
+
+/**
+ * Secret settings, by receiver type. A `whole` secret must come entirely
+ * from `${VAR}` or `<key>_file`. A `url` may be written inline, but a
+ * password in it must be a `${VAR}` reference.
+ */
+const secrets: Partial<Record<ReceiverType, { key: string, kind: 'whole' | 'url', required: boolean }>> = {
+  slack: { key: 'webhook_url', kind: 'whole', required: true },
+  email: { key: 'smtp_url', kind: 'url', required: true },
+  sms: { key: 'auth_token', kind: 'whole', required: true },
+  webhook: { key: 'secret', kind: 'whole', required: true },
+  amqp: { key: 'url', kind: 'url', required: false }
+}
+
+/** Checks of values known only once `${VAR}` references are expanded. */
+const formats: Record<string, { pattern: RegExp, problem: string }> = {
+  'slack.webhook_url': { pattern: /^https?:\/\//, problem: 'must be an http:// or https:// URL' },
+  'email.smtp_url': { pattern: /^smtps?:\/\//, problem: 'must be an smtp:// or smtps:// URL' },
+  'email.from': { pattern: /@/, problem: 'must be an e-mail address' },
+  'email.to': { pattern: /@/, problem: 'must be an e-mail address' },
+  'sms.to': { pattern: /^\+[1-9][0-9]{1,14}$/, problem: 'must be an E.164 number such as +33612345678' },
+  'sms.api_url': { pattern: /^https?:\/\//, problem: 'must be an http:// or https:// URL' },
+  'webhook.url': { pattern: /^https?:\/\//, problem: 'must be an http:// or https:// URL' },
+  'amqp.url': { pattern: /^amqps?:\/\//, problem: 'must be an amqp:// or amqps:// URL' }
+}
+
+const reference = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g
+
+/**
+ * Reads a YAML routes file and returns its routing table. Secrets come from
+ * `${VAR}` references to `env` or from `<key>_file` paths, relative to the
+ * routes file. Throws a ConfigError that lists every problem of the file.
+ */
+export function loadRoutesFile (file: string, env: NodeJS.ProcessEnv): RoutingTable {
+  const document = parseRoutes(file, readRoutes(file))
+  const schemaIssues = validateRoutesDocument(document)
+  if (schemaIssues.length > 0) throw routesConfigError(file, schemaIssues)
+
+  const { receivers, routes } = document as RawDocument
+  const context = { env, directory: dirname(resolve(file)), issues: [] }
+  const specs = Object.entries(receivers).map(([name, raw]) => resolveReceiver(name, raw, context))
+  const table = compileRoutingTable({ receivers: specs, routes }, context.issues)
+  if (context.issues.length > 0) throw routesConfigError(file, context.issues)
+  return table
+}
+
+function readRoutes (file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read the routes file (${(err as NodeJS.ErrnoException).code}); check ROUTES_FILE`, { cause: err })
+  }
+}
+
+function parseRoutes (file: string, text: string): unknown {
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
+  const issues = document.errors.map((error) => ({
+    path: `line ${error.linePos?.[0].line}, column ${error.linePos?.[0].col}`,
+    problem: error.message.split(' at line ')[0] as string,
+    fix: error.code === 'DUPLICATE_KEY' ? 'remove or rename the duplicate key' : 'fix the YAML syntax'
+  }))
+  if (issues.length > 0) throw routesConfigError(file, issues)
+  try {
+    return document.toJS({ maxAliasCount: 100 })
+  } catch (err) {
+    throw routesConfigError(file, [{ path: '/', problem: (err as Error).message, fix: 'use fewer YAML aliases' }])
+  }
+}
+
+function resolveReceiver (name: string, raw: RawReceiver, context: Context): ReceiverSpec {
+  const path = `/receivers/${name}`
+  checkInlineSecret(raw, path, context)
+  const settings: Record<string, string | string[]> = {}
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === 'type' || key === 'template') continue
+    if (key.endsWith('_file')) {
+      readSecretFile(raw, key, `${path}/${key}`, settings, context)
+    } else {
+      settings[key] = expand(value as string | string[], { key, path: `${path}/${key}`, type: raw.type }, context)
+    }
+  }
+  checkRequiredSecret(raw.type, settings, path, context)
+  checkFormats(raw.type, settings, path, context)
+  checkTemplate(raw.template, `${path}/template`, context)
+  return toReceiverSpec(name, raw.type, settings, raw.template)
+}
+
+function checkInlineSecret (raw: RawReceiver, path: string, context: Context): void {
+  const secret = secrets[raw.type]
+  const value = secret === undefined ? undefined : raw[secret.key]
+  if (secret === undefined || typeof value !== 'string') return
+  const password = /^[a-z][a-z0-9+.-]*:\/\/[^/@:]*:([^@/]*)@/i.exec(value)?.[1]
+  const inline = secret.kind === 'whole'
+    ? !/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(value)
+    : password !== undefined && !/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(password)
+  if (!inline) return
+  context.issues.push({
+    path: `${path}/${secret.key}`,
+    problem: secret.kind === 'whole' ? 'the secret is written inline' : 'the URL has an inline password',
+    fix: secret.kind === 'whole'
+      ? `use ${secret.key}: \${VAR} or ${secret.key}_file: <path>, so the secret stays out of this file`
+      : `write the password as \${VAR}, or use ${secret.key}: \${VAR} or ${secret.key}_file: <path>`
+  })
+}
+
+function readSecretFile (
+  raw: RawReceiver,
+  key: string,
+  path: string,
+  settings: Record<string, string | string[]>,
+  context: Context
+): void {
+  const target = key.slice(0, -'_file'.length)
+  if (raw[target] !== undefined) {
+    context.issues.push({ path, problem: `both ${target} and ${key} are set`, fix: `keep only one of them` })
+    return
+  }
+  const known = context.issues.length
+  const expanded = expand(raw[key] as string, { key, path, type: raw.type }, context) as string
+  settings[target] = ''
+  if (context.issues.length > known) return
+  const file = resolve(context.directory, expanded)
+  try {
+    // Files written with echo or an editor end with a newline that is not part of the secret.
+    const value = readFileSync(file, 'utf8').replace(/[\r\n]+$/, '')
+    if (value === '') {
+      context.issues.push({ path, problem: `${file} is empty`, fix: 'write the secret into the file' })
+    }
+    settings[target] = value
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    context.issues.push({ path, problem: `cannot read ${file} (${code})`, fix: 'create the file, or fix the path' })
+  }
+}
+
+interface Setting {
+  key: string
+  path: string
+  type: ReceiverType
+}
+
+/** Replaces each `${VAR}` with its value from the environment; a list is expanded item by item. */
+function expand (value: string | string[], setting: Setting, context: Context): string | string[] {
+  if (Array.isArray(value)) {
+    return value.map((item, index) =>
+      expand(item, { ...setting, path: `${setting.path}/${index}` }, context) as string)
+  }
+  return value.replace(reference, (_, name: string) => {
+    const resolved = context.env[name]
+    if (resolved !== undefined && resolved !== '') return resolved
+    const isSecret = secrets[setting.type]?.key === setting.key
+    context.issues.push({
+      path: setting.path,
+      problem: `environment variable ${name} is not set`,
+      fix: isSecret ? `set ${name}, or use ${setting.key}_file` : `set ${name} in the relay's environment`
+    })
+    return ''
+  })
+}
+
+function checkRequiredSecret (
+  type: ReceiverType,
+  settings: Record<string, string | string[]>,
+  path: string,
+  context: Context
+): void {
+  const secret = secrets[type]
+  if (secret?.required !== true || settings[secret.key] !== undefined) return
+  context.issues.push({
+    path,
+    problem: `missing ${secret.key}`,
+    fix: `set ${secret.key}: \${VAR} or ${secret.key}_file: <path>`
+  })
+}
+
+function checkFormats (
+  type: ReceiverType,
+  settings: Record<string, string | string[]>,
+  path: string,
+  context: Context
+): void {
+  for (const [key, value] of Object.entries(settings)) {
+    const format = formats[`${type}.${key}`]
+    if (format === undefined) continue
+    let values = [value].flat()
+    if (key === 'to' && typeof value === 'string') values = splitList(value)
+    if (values.length === 0 && value !== '') {
+      context.issues.push({ path: `${path}/${key}`, problem: 'lists no recipient', fix: 'set at least one' })
+    }
+    values.forEach((item) => {
+      if (item === '' || format.pattern.test(item)) return
+      const shown = secrets[type]?.key === key ? '' : ` (got ${JSON.stringify(item)})`
+      context.issues.push({ path: `${path}/${key}`, problem: `${format.problem}${shown}`, fix: 'fix the value' })
+    })
+  }
+}
+
+function checkTemplate (template: TemplateSpec | undefined, path: string, context: Context): void {
+  for (const [key, text] of Object.entries(template ?? {})) {
+    let tokens: unknown[][]
+    try {
+      tokens = mustache.parse(text)
+    } catch (err) {
+      context.issues.push({
+        path: `${path}/${key}`,
+        problem: `invalid Mustache template: ${(err as Error).message}`,
+        fix: 'close every {{tag}} and section'
+      })
+      continue
+    }
+    for (const name of unknownVariables(tokens)) {
+      context.issues.push({
+        path: `${path}/${key}`,
+        problem: `unknown template variable "${name}"`,
+        fix: `use one of: ${templateVariables.join(', ')}`
+      })
+    }
+  }
+}
+
+/**
+ * Returns the top-level names of a parsed template that the view lacks.
+ * Names inside sections are not checked, because there they may refer to
+ * the fields of a list item, such as `{{address}}` inside `{{#ips}}`.
+ */
+function unknownVariables (tokens: unknown[][]): string[] {
+  const known: readonly string[] = templateVariables
+  return tokens
+    .filter(([kind]) => ['name', '&', '{', '#', '^', '>'].includes(kind as string))
+    .map(([, name]) => String(name).split('.')[0] as string)
+    .filter((name) => name !== '' && !known.includes(name))
+}
+
+function toReceiverSpec (
+  name: string,
+  type: ReceiverType,
+  settings: Record<string, string | string[]>,
+  template: TemplateSpec | undefined
+): ReceiverSpec {
+  const base = template === undefined ? { name } : { name, template }
+  const text = (key: string): string => settings[key] as string
+  const list = (key: string): string[] => {
+    const value = settings[key] as string | string[]
+    return typeof value === 'string' ? splitList(value) : value.map((item) => item.trim())
+  }
+  switch (type) {
+    case 'log':
+      return { ...base, type }
+    case 'slack':
+      return { ...base, type, webhookUrl: text('webhook_url') }
+    case 'email':
+      return { ...base, type, smtpUrl: text('smtp_url'), from: text('from'), to: list('to') }
+    case 'sms':
+      return {
+        ...base,
+        type,
+        accountSid: text('account_sid'),
+        authToken: text('auth_token'),
+        from: text('from'),
+        to: list('to'),
+        apiUrl: settings.api_url as string | undefined ?? defaultTwilioApiUrl
+      }
+    case 'webhook':
+      return {
+        ...base,
+        type,
+        url: text('url'),
+        secret: text('secret'),
+        signatureHeader: settings.signature_header as string | undefined ?? defaultSignatureHeader
+      }
+    case 'amqp': {
+      const url = settings.url as string | undefined
+      const spec = { ...base, type, exchange: text('exchange'), routingKey: text('routing_key') }
+      return url === undefined ? spec : { ...spec, url }
+    }
+  }
+}
