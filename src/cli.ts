@@ -2,6 +2,8 @@
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Command, CommanderError } from 'commander'
+import { registerDeadLetters } from './commands/dead-letters.js'
+import { registerRun } from './commands/run.js'
 import { registerSend } from './commands/send.js'
 import { registerSign } from './commands/sign.js'
 
@@ -27,6 +29,8 @@ export function buildProgram (io: CliIO): Command {
   // output and exit settings above because it uses program.command().
   registerSign(program, io)
   registerSend(program, io)
+  registerRun(program, io)
+  registerDeadLetters(program, io)
   return program
 }
 

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import closeWithGrace from 'close-with-grace'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
 import { Registry } from 'prom-client'
@@ -13,9 +12,11 @@ import { DeliveryConsumer } from './pipeline/consumer.js'
 import { routingFromEnv } from './routing/env.js'
 import { loadRoutesFile } from './routing/file.js'
 import type { RoutingTable } from './routing/types.js'
-import { exitOnConfigError } from './server.js'
+import { closeOnSignal, exitOnConfigError } from './server.js'
 
 export interface ConsumerProcess {
+  config: Config
+  logger: Logger
   consumer: DeliveryConsumer
   http: FastifyInstance
   /** Stops consuming, drains, closes the broker and the HTTP server. */
@@ -58,6 +59,8 @@ export async function startConsumer (options: StartConsumerOptions): Promise<Con
 
   const running = consumer
   return {
+    config,
+    logger,
     consumer,
     http,
     close: async () => {
@@ -81,11 +84,6 @@ function buildConsumerHttp (consumer: DeliveryConsumer, registry: Registry, logg
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   startConsumer({ env: process.env }).then((running) => {
-    const config = loadConfig(process.env)
-    closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS + 2000 }, async ({ err, signal }) => {
-      if (err !== undefined) running.http.log.error({ err }, 'consumer stopping after an error')
-      else running.http.log.info({ signal }, 'consumer stopping')
-      await running.close()
-    })
+    closeOnSignal(running.logger, running.config.SHUTDOWN_TIMEOUT_MS + 2000, running.close)
   }).catch(exitOnConfigError)
 }

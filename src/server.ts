@@ -4,19 +4,28 @@ import type { FastifyInstance } from 'fastify'
 import { buildServer } from './app.js'
 import { ConfigError } from './errors.js'
 
-/**
- * Starts the HTTP server and closes it on SIGINT or SIGTERM: it stops
- * accepting requests, finishes the confirms in flight, then exits.
- */
+/** Builds the server and listens on HOST:PORT. */
 export async function startServer (env: NodeJS.ProcessEnv): Promise<FastifyInstance> {
   const server = await buildServer({ env })
-  closeWithGrace({ delay: server.config.SHUTDOWN_TIMEOUT_MS + 1000 }, async ({ err, signal }) => {
-    if (err !== undefined) server.log.error({ err }, 'server stopping after an error')
-    else server.log.info({ signal }, 'server stopping')
-    await server.close()
-  })
   await server.listen({ host: server.config.HOST, port: server.config.PORT })
   return server
+}
+
+/**
+ * Runs `close` once on SIGINT, SIGTERM or an uncaught error, then exits.
+ * The server stops accepting and finishes the confirms in flight; the
+ * consumer stops fetching and finishes the deliveries in flight.
+ */
+export function closeOnSignal (
+  log: { info: (object: object, message: string) => void, error: (object: object, message: string) => void },
+  timeoutMs: number,
+  close: () => Promise<void>
+): void {
+  closeWithGrace({ delay: timeoutMs }, async ({ err, signal }) => {
+    if (err !== undefined) log.error({ err }, 'stopping after an error')
+    else log.info({ signal }, 'stopping')
+    await close()
+  })
 }
 
 /** Prints a configuration error as one line, without a stack trace. */
@@ -29,5 +38,7 @@ export function exitOnConfigError (err: unknown): never {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  startServer(process.env).catch(exitOnConfigError)
+  startServer(process.env).then((server) => {
+    closeOnSignal(server.log, server.config.SHUTDOWN_TIMEOUT_MS + 1000, async () => { await server.close() })
+  }).catch(exitOnConfigError)
 }

@@ -27,6 +27,9 @@ export async function routeMessage (context: PipelineContext, message: ConsumeMe
     const verdict = dedup.store.verdict(key, messageId)
     if (verdict !== 'new') return verdict
     const outcome = await deliver(context, publisher, message, item, messageId)
+    // An unmatched notification is not recorded, so that a replay after a
+    // routes fix is routed instead of skipped.
+    if (outcome === 'unmatched') return outcome
     const record = { key, messageId, at: Date.now() }
     await publisher.publish('', dedup.stream, Buffer.from(JSON.stringify(record)), {
       messageId: `dedup:${messageId}`,

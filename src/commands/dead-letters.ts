@@ -1,0 +1,112 @@
+import { type Command, Option } from 'commander'
+import type { CliIO } from '../cli.js'
+import { loadConfig } from '../config.js'
+import { ConfigError } from '../errors.js'
+import { processDeadLetters, type DeadLetter, type DeadLetterAction } from '../broker/dead-letters.js'
+import { topologyNames } from '../broker/topology.js'
+import { connect } from 'amqplib'
+import { redactUrl } from '../logger.js'
+
+interface DeadLetterOptions {
+  receiver?: string
+  limit?: string
+  json?: boolean
+  all?: boolean
+}
+
+const descriptions: Record<DeadLetterAction, string> = {
+  list: 'show parked messages and why each failed; they stay in the queue',
+  replay: 'send parked messages back to their receiver, with a fresh attempt count',
+  purge: 'delete parked messages for good'
+}
+
+/** Adds `dead-letters list|replay|purge`, which act on the dead-letter queue. */
+export function registerDeadLetters (program: Command, io: CliIO): void {
+  const group = program
+    .command('dead-letters')
+    .description('list, replay or purge the messages that could not be delivered')
+  for (const action of ['list', 'replay', 'purge'] as const) {
+    const command = group.command(action)
+      .description(descriptions[action])
+      .option('--receiver <name>', 'only the messages of this receiver; an empty name selects those no route matched')
+      .addOption(new Option('--limit <count>', 'maximum number of messages to act on').default(action === 'list' ? '100' : undefined))
+      .option('--json', 'print one JSON object per message')
+    if (action === 'purge') command.option('--all', 'purge every receiver\'s messages when no --receiver is given')
+    command.action(async (options: DeadLetterOptions, cmd: Command) => {
+      await runDeadLetters(cmd, io, action, options)
+    })
+  }
+}
+
+async function runDeadLetters (
+  command: Command,
+  io: CliIO,
+  action: DeadLetterAction,
+  options: DeadLetterOptions
+): Promise<void> {
+  const limit = options.limit === undefined ? Infinity : Number(options.limit)
+  if (!Number.isInteger(limit) && limit !== Infinity) command.error(`error: --limit must be a whole number, got "${options.limit}"`)
+  if (limit < 1) command.error('error: --limit must be at least 1')
+  if (action === 'purge' && options.receiver === undefined && options.all !== true) {
+    command.error('error: purge needs --receiver NAME, or --all to purge every receiver')
+  }
+  let config
+  try {
+    config = loadConfig(io.env)
+  } catch (err) {
+    command.error(`error: invalid configuration: ${(err as ConfigError).message}`)
+  }
+  let connection
+  try {
+    connection = await connect(config.AMQP_URL)
+  } catch (err) {
+    command.error(`error: cannot connect to RabbitMQ at ${redactUrl(config.AMQP_URL)}: ${(err as Error).message}`)
+  }
+  try {
+    const channel = await connection.createConfirmChannel()
+    const letters = await processDeadLetters(channel, topologyNames(config.AMQP_PREFIX), action, {
+      receiver: options.receiver,
+      limit
+    })
+    for (const letter of letters) io.stdout(`${options.json === true ? asJson(letter) : asLine(letter)}\n`)
+    const verb = { list: 'listed', replay: 'replayed', purge: 'purged' }[action]
+    if (options.json !== true) io.stdout(`${letters.length} message(s) ${verb}\n`)
+  } finally {
+    await connection.close()
+  }
+}
+
+function timestamp (value: number | null): string {
+  return value === null ? '-' : new Date(value).toISOString()
+}
+
+function asLine (letter: DeadLetter): string {
+  return [
+    timestamp(letter.deadLetteredAt),
+    letter.receiver === '' ? '(no route)' : letter.receiver,
+    letter.type,
+    `attempts=${letter.attempts}`,
+    letter.kind,
+    `message=${letter.messageId}`,
+    `request=${letter.requestId ?? '-'}`,
+    JSON.stringify(letter.lastError)
+  ].join('  ')
+}
+
+function asJson (letter: DeadLetter): string {
+  const { content, ...rest } = letter
+  return JSON.stringify({
+    ...rest,
+    firstFailedAt: timestamp(letter.firstFailedAt),
+    deadLetteredAt: timestamp(letter.deadLetteredAt),
+    notification: parseOrText(content)
+  })
+}
+
+function parseOrText (content: Buffer): unknown {
+  try {
+    return JSON.parse(content.toString('utf8'))
+  } catch {
+    return content.toString('utf8')
+  }
+}
