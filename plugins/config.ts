@@ -1,7 +1,7 @@
 import fastifyEnv from '@fastify/env'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { describeEnvError, serverConfigSchema, type Config } from '../src/config.js'
+import { describeEnvError, serverConfigSchema, withoutEmpty, type Config } from '../src/config.js'
 import { ConfigError } from '../src/errors.js'
 
 declare module 'fastify' {
@@ -19,7 +19,7 @@ async function configPlugin (fastify: FastifyInstance, options: ConfigPluginOpti
   try {
     await fastify.register(fastifyEnv, {
       schema: serverConfigSchema,
-      data: options.env,
+      data: withoutEmpty(options.env),
       dotenv: false,
       confKey: 'config'
     })

@@ -71,10 +71,18 @@ export function loadConfig (
   schema: object = configSchema
 ): Config {
   try {
-    return envSchema<Config>({ schema, data: env, dotenv: false })
+    return envSchema<Config>({ schema, data: withoutEmpty(env), dotenv: false })
   } catch (err) {
     throw new ConfigError(describeEnvError(err as Error, env), { cause: err })
   }
+}
+
+/**
+ * Drops variables set to an empty string, so that `VAR=` in a compose file
+ * or an env file means unset rather than an invalid value.
+ */
+export function withoutEmpty (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''))
 }
 
 interface EnvError {

@@ -34,3 +34,9 @@ test('lists are split on commas', async (t) => {
   t.same(splitList(' a@x.example, b@x.example ,'), ['a@x.example', 'b@x.example'])
   t.same(splitList(undefined), [])
 })
+
+test('empty values count as unset', async (t) => {
+  const config = loadConfig({ SLACK_WEBHOOK_URL: '', PORT: '' })
+  t.equal(config.SLACK_WEBHOOK_URL, undefined)
+  t.equal(config.PORT, 3000)
+})
