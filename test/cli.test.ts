@@ -6,8 +6,9 @@ import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import type { Command } from 'commander'
 import { test, type Test } from 'tap'
-import { runCli } from '../src/cli.js'
+import { buildProgram, runCli } from '../src/cli.js'
 import { verifySignature } from '../src/signature.js'
 import { fixtureDir, readFixture } from './fixtures/sqreen.js'
 
@@ -258,6 +259,27 @@ test('--help describes each command', async (t) => {
     const result = await run([command, '--help'])
     t.equal(result.code, 0, `${command} exit code`)
     for (const text of expected) t.match(result.stdout, text, `${command} ${text}`)
+  }
+})
+
+/** Lists the path of every command and subcommand, e.g. ['dead-letters', 'list']. */
+function commandPaths (command: Command, parent: string[] = []): string[][] {
+  return command.commands.flatMap((child) => {
+    const path = [...parent, child.name()]
+    return [path, ...commandPaths(child, path)]
+  })
+}
+
+test('--help works for every command', async (t) => {
+  const program = buildProgram({ stdout: () => {}, stderr: () => {}, env: {} })
+  const paths = commandPaths(program)
+  t.ok(paths.length >= 2)
+  for (const path of paths) {
+    const name = path.join(' ')
+    const result = await run([...path, '--help'])
+    t.equal(result.code, 0, `${name} exit code`)
+    t.match(result.stdout, `Usage: sqreen-relay ${name} `, name)
+    t.equal(result.stderr, '', `${name} stderr`)
   }
 })
 
