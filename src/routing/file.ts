@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path'
 import mustache from 'mustache'
 import { parseDocument } from 'yaml'
 import { ConfigError } from '../errors.js'
-import { splitList } from '../config.js'
+import { configSchema, splitList } from '../config.js'
 import { templateVariables } from '../render/template.js'
 import { compileRoutingTable, type RouteSpec } from './table.js'
 import { routesConfigError, validateRoutesDocument, type ConfigIssue } from './schema.js'
@@ -110,7 +110,10 @@ function resolveReceiver (name: string, raw: RawReceiver, context: Context): Rec
   checkRequiredSecret(raw.type, settings, path, context)
   checkFormats(raw.type, settings, path, context)
   checkTemplate(raw.template, `${path}/template`, context)
-  return toReceiverSpec(name, raw.type, settings, raw.template)
+  const spec = toReceiverSpec(name, raw.type, settings, raw.template)
+  if (spec.type !== 'amqp' || spec.url !== undefined) return spec
+  // Without its own url, an amqp receiver publishes on the relay's broker.
+  return { ...spec, url: context.env.AMQP_URL ?? configSchema.properties.AMQP_URL.default }
 }
 
 function checkInlineSecret (raw: RawReceiver, path: string, context: Context): void {
@@ -210,7 +213,7 @@ function checkFormats (
   for (const [key, value] of Object.entries(settings)) {
     const format = formats[`${type}.${key}`]
     if (format === undefined) continue
-    let values = [value].flat()
+    let values = [value].flat().map((item) => item.trim())
     if (key === 'to' && typeof value === 'string') values = splitList(value)
     if (values.length === 0 && value !== '') {
       context.issues.push({ path: `${path}/${key}`, problem: 'lists no recipient', fix: 'set at least one' })

@@ -115,29 +115,26 @@ function compileValue (spec: ValueSpec, path: string, issues: ConfigIssue[]): Va
 }
 
 function compileRegex (spec: RegexSpec, path: string, issues: ConfigIssue[]): ValueTest {
-  const flags = spec.flags ?? ''
+  let flags = spec.flags ?? ''
   if (!/^[imsu]*$/.test(flags)) {
     issues.push({ path: `${path}/flags`, problem: `invalid flags "${flags}"`, fix: 'use only i, m, s and u' })
-    return neverMatches(spec)
+    flags = ''
   }
+  let pattern: RegExp
   try {
-    const pattern = new RegExp(spec.regex, flags)
-    return {
-      description: `matches ${String(pattern)}`,
-      test: (field) => typeof field === 'string' && pattern.test(field)
-    }
+    pattern = new RegExp(spec.regex, flags)
   } catch (err) {
     issues.push({
       path: `${path}/regex`,
       problem: `invalid regular expression: ${(err as Error).message}`,
       fix: 'write a JavaScript regular expression, with backslashes doubled inside double quotes'
     })
-    return neverMatches(spec)
+    pattern = /(?!)/
   }
-}
-
-function neverMatches (spec: RegexSpec): ValueTest {
-  return { description: `matches ${spec.regex}`, test: () => false }
+  return {
+    description: `matches ${String(pattern)}`,
+    test: (field) => typeof field === 'string' && pattern.test(field)
+  }
 }
 
 function compileThreshold (spec: ThresholdSpec, path: string, issues: ConfigIssue[]): ValueTest {

@@ -210,7 +210,8 @@ const validateDocument = ajv.compile(routesSchema)
 /** Validates a parsed routes document and returns its issues, empty when valid. */
 export function validateRoutesDocument (document: unknown): ConfigIssue[] {
   if (validateDocument(document)) return []
-  return (validateDocument.errors ?? [])
+  // ajv sets errors whenever validation fails.
+  return (validateDocument.errors as ErrorObject[])
     .filter(isReported)
     .map(describeAjvError)
 }
@@ -272,7 +273,8 @@ function receiverName (name: string): ConfigIssue {
 }
 
 function unknownKey (path: string, key: string, schema: unknown): ConfigIssue {
-  const known = Object.keys((schema as { properties?: object }).properties ?? {})
+  // Every object schema here that rejects unknown keys lists its properties.
+  const known = Object.keys((schema as { properties: object }).properties)
   const tolerance = Math.max(1, Math.floor(key.length / 4))
   const close = known.find((candidate) => editDistance(candidate, key) <= tolerance)
   return {
@@ -284,16 +286,24 @@ function unknownKey (path: string, key: string, schema: unknown): ConfigIssue {
   }
 }
 
-/** Levenshtein distance, to suggest the key a typo meant. */
+/**
+ * Returns the edit distance between two strings, counting an insertion,
+ * deletion, substitution or swap of two neighbours as one edit (optimal
+ * string alignment), to suggest the key a typo meant.
+ */
 export function editDistance (a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  const at = (i: number, j: number): number => rows[i]?.[j] as number
   for (let i = 1; i <= a.length; i++) {
-    const current = [i]
     for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1)
-      current.push(Math.min(substitution, (previous[j] as number) + 1, (current[j - 1] as number) + 1))
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      let distance = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        distance = Math.min(distance, at(i - 2, j - 2) + 1)
+      }
+      (rows[i] as number[])[j] = distance
     }
-    previous = current
   }
-  return previous[b.length] as number
+  return at(a.length, b.length)
 }

@@ -53,7 +53,10 @@ export interface WebhookReceiver extends ReceiverBase {
 
 export interface AmqpReceiver extends ReceiverBase {
   type: 'amqp'
-  /** Broker to publish to; the relay's own broker when unset. */
+  /**
+   * Broker to publish to. The routes-file loader sets the relay's AMQP_URL
+   * when the file gives none, and the backend rejects a spec without it.
+   */
   url?: string
   exchange: string
   routingKey: string
