@@ -1,0 +1,116 @@
+import { test } from 'tap'
+import { renderSlack, type SlackMessage, type SlackText } from '../../src/render/slack.js'
+import { normalize } from '../../src/notifications/normalize.js'
+import { hostile, samples, invisibleCharacters } from '../fixtures/notifications.js'
+
+function textObjects (message: SlackMessage): SlackText[] {
+  return message.blocks.flatMap((block) => {
+    if (block.type === 'actions') return block.elements.map((element) => element.text)
+    if (block.type === 'header') return [block.text]
+    return [...(block.text === undefined ? [] : [block.text]), ...(block.fields ?? [])]
+  })
+}
+
+for (const [name, notification] of Object.entries(samples)) {
+  test(`slack message of ${name}`, async (t) => {
+    t.matchSnapshot(renderSlack(notification))
+  })
+}
+
+test('hostile text arrives inert', async (t) => {
+  const message = renderSlack(hostile)
+  const json = JSON.stringify(message)
+  for (const markup of ['<!channel>', '<https://x.example|click>', '<@U123>', '<script>']) {
+    t.notOk(json.includes(markup), `no raw ${markup}`)
+  }
+  t.ok(json.includes('&lt;!channel&gt;'), 'mention escaped')
+  t.ok(json.includes('&lt;https://x.example|click&gt;'), 'link escaped')
+  t.ok(json.includes('&amp;'), 'ampersand escaped')
+  for (const object of textObjects(message)) {
+    t.notMatch(object.text, invisibleCharacters, `no invisible character in "${object.text.slice(0, 20)}"`)
+  }
+  t.notMatch(message.text, invisibleCharacters, 'fallback has no invisible character')
+})
+
+test('attacker text is never mrkdwn', async (t) => {
+  const objects = textObjects(renderSlack(hostile))
+  t.ok(objects.length > 3)
+  for (const object of objects) t.equal(object.type, 'plain_text')
+})
+
+test('description keeps no line break of its own', async (t) => {
+  const section = renderSlack(hostile).blocks[1]
+  t.equal(section?.type, 'section')
+  const text = section?.type === 'section' ? section.text?.text : undefined
+  t.type(text, 'string')
+  t.notOk(text?.includes('\n'), 'newline collapsed')
+  t.ok(text?.includes('evil second line'))
+})
+
+test('link button only for http(s) URLs', async (t) => {
+  const withLink = renderSlack(samples.securityEventV1).blocks.at(-1)
+  t.match(withLink, { type: 'actions', elements: [{ type: 'button', url: /^https:\/\/my\.sqreen\.com\// }] })
+  const bad = { ...samples.securityEventV1, url: 'javascript:alert(1)' }
+  t.notOk(renderSlack(bad).blocks.some((block) => block.type === 'actions'))
+  t.notOk(renderSlack(samples.httpScan).blocks.some((block) => block.type === 'actions'))
+})
+
+test('previews of links are off', async (t) => {
+  t.match(renderSlack(samples.pulse), { unfurl_links: false, unfurl_media: false })
+})
+
+test('block limits are kept', async (t) => {
+  const long = 'A'.repeat(5000) + '&'.repeat(100)
+  const n = normalize({
+    sqreen_payload_type: 'pulse',
+    humanized_title: long,
+    humanized_description: long,
+    user_identifiers: Array.from({ length: 30 }, (_, i) => `user${i}@x.example`)
+  })
+  const message = renderSlack(n)
+  const header = message.blocks[0]
+  t.ok(header?.type === 'header' && header.text.text.length <= 150, 'header within 150')
+  for (const object of textObjects(message)) t.ok(object.text.length <= 3000)
+  t.ok(message.text.length <= 3000, 'fallback within 3000')
+  t.match(JSON.stringify(message), /and 20 more/)
+})
+
+test('more than ten facts are split into sections', async (t) => {
+  const fields: Record<string, unknown> = {}
+  for (let i = 0; i < 8; i++) fields[`field_${i}`] = `value ${i}`
+  const n = normalize({
+    message_type: 'new_type',
+    message: {
+      ...fields,
+      application_name: 'a',
+      ips: ['1.1.1.1'],
+      event_kind: 'k',
+      risk: 3,
+      blocked: true,
+      date_occurred: 'd'
+    }
+  })
+  const sections = renderSlack(n).blocks.filter((block) => block.type === 'section' && block.fields !== undefined)
+  t.equal(sections.length, 2)
+})
+
+test('template replaces the blocks and escapes values', async (t) => {
+  const template = { text: '*Alert* {{title}}\n{{description}} {{{description}}} {{&description}}' }
+  const message = renderSlack(hostile, template)
+  const json = JSON.stringify(message)
+  t.notOk(json.includes('<!channel>'), 'no raw mention in any form of the value')
+  t.notOk(json.includes('<https://x.example|click>'))
+  t.notMatch(message.text, invisibleCharacters)
+  t.match(message.blocks[0], { type: 'section', text: { type: 'mrkdwn', verbatim: true } })
+  t.ok(message.text.startsWith('*Alert* Security event: auth tor tentative\n'), 'operator markup and line kept')
+  t.match(message.blocks.at(-1), { type: 'actions' })
+})
+
+test('empty template output falls back to the title', async (t) => {
+  const message = renderSlack(samples.httpScan, { text: '{{description}}' })
+  t.equal(message.text, 'HTTP scan incident (created)')
+})
+
+test('template without text keeps the built-in rendering', async (t) => {
+  t.same(renderSlack(samples.pulse, { subject: 'x' }), renderSlack(samples.pulse))
+})
