@@ -1,0 +1,118 @@
+import { DeliveryError } from '../src/errors.js'
+
+/*
+ * HTTP delivery shared by every backend that calls an HTTP API, so that
+ * they all classify failures the same way. A network error, a timeout, a
+ * 5xx, 408 or 429 is retryable, because a later attempt can succeed. Any
+ * other 4xx is permanent. Error messages never contain the URL, because
+ * the URL of a Slack incoming webhook is itself a credential.
+ */
+
+export interface HttpRequest {
+  url: string
+  method?: string
+  headers?: Record<string, string>
+  body?: string
+  /** Time allowed for the whole exchange, in milliseconds. */
+  timeoutMs: number
+  /** Name of the service in error messages, e.g. `Slack`. */
+  service: string
+}
+
+export interface HttpResponse {
+  status: number
+  headers: Headers
+  body: string
+}
+
+/** Maximum length of the body excerpt in an error message, in characters. */
+const maxReasonLength = 200
+
+/**
+ * Converts a Retry-After value, delay in seconds or an HTTP date, into
+ * milliseconds from `now`. Returns undefined when the value is missing or
+ * invalid, and 0 for a date in the past.
+ */
+export function parseRetryAfter (value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined
+  const text = value.trim()
+  if (/^\d+$/.test(text)) return Number(text) * 1000
+  // HTTP dates start with a day name. Date.parse alone would accept "-5".
+  if (!/^[A-Za-z]{3}/.test(text)) return undefined
+  const date = Date.parse(text)
+  if (Number.isNaN(date)) return undefined
+  return Math.max(0, date - now)
+}
+
+/**
+ * Returns a short reason from an error body: `code message` of a JSON
+ * error such as Twilio's, or the start of the text, such as Slack's
+ * `invalid_payload`.
+ */
+export function describeBody (body: string): string {
+  let reason = body
+  try {
+    const parsed: unknown = JSON.parse(body)
+    if (typeof parsed === 'object' && parsed !== null && 'message' in parsed) {
+      const { code, message } = parsed as { code?: unknown, message?: unknown }
+      reason = code === undefined ? String(message) : `${String(code)} ${String(message)}`
+    }
+  } catch {}
+  // Only printable ASCII, so a hostile server cannot put control characters in logs.
+  const printable = reason.replace(/[^\x20-\x7e]+/g, ' ').trim()
+  return printable.slice(0, maxReasonLength)
+}
+
+export function isRetryableStatus (status: number): boolean {
+  return status >= 500 || status === 408 || status === 429
+}
+
+/** Builds the DeliveryError of a response whose status is not 2xx. */
+export function responseError (service: string, response: HttpResponse): DeliveryError {
+  const reason = describeBody(response.body)
+  const detail = reason === '' ? '' : `: ${reason}`
+  return new DeliveryError(`${service} responded with HTTP ${response.status}${detail}`, {
+    retryable: isRetryableStatus(response.status),
+    retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+    status: response.status
+  })
+}
+
+function networkError (request: HttpRequest, error: unknown): DeliveryError {
+  const timedOut = error instanceof Error && error.name === 'TimeoutError'
+  const message = timedOut
+    ? `${request.service} did not respond within ${request.timeoutMs} ms`
+    : `${request.service} request failed: ${describeNetworkError(error)}`
+  return new DeliveryError(message, { retryable: true, cause: error })
+}
+
+/**
+ * Names the cause of a fetch failure, e.g. ECONNREFUSED, without the URL.
+ * fetch rejects with a TypeError whose `cause` carries the system error.
+ */
+function describeNetworkError (error: unknown): string {
+  const { cause, message } = error as { cause?: { code?: unknown }, message?: unknown }
+  return String(cause?.code ?? message)
+}
+
+/**
+ * Sends one HTTP request and returns the response when its status is 2xx.
+ * Rejects with a DeliveryError otherwise, retryable or permanent as
+ * described at the top of this file.
+ */
+export async function sendHttp (request: HttpRequest): Promise<HttpResponse> {
+  let response: HttpResponse
+  try {
+    const answer = await fetch(request.url, {
+      method: request.method ?? 'POST',
+      headers: request.headers,
+      body: request.body,
+      signal: AbortSignal.timeout(request.timeoutMs)
+    })
+    response = { status: answer.status, headers: answer.headers, body: await answer.text() }
+  } catch (error) {
+    throw networkError(request, error)
+  }
+  if (response.status < 200 || response.status > 299) throw responseError(request.service, response)
+  return response
+}
