@@ -1,0 +1,105 @@
+import { readFile } from 'node:fs/promises'
+import { Ajv, type ErrorObject } from 'ajv'
+import { loadConfig, type Config } from '../config.js'
+import { ConfigError } from '../errors.js'
+import { notificationSchema } from '../notifications/schema.js'
+import type { SqreenItem } from '../notifications/types.js'
+import { cleanText } from '../render/text.js'
+import { routingFromEnv } from '../routing/env.js'
+import { loadRoutesFile } from '../routing/file.js'
+import { explain, formatRoutingTable, type Explanation } from '../routing/table.js'
+import type { RoutingTable } from '../routing/types.js'
+
+export interface CheckConfigOptions {
+  env: NodeJS.ProcessEnv
+  /** JSON file of one Sqreen notification or an array of them, to show where each would go. */
+  explainFile?: string
+  write: (text: string) => void
+}
+
+const validateNotification = new Ajv({ allErrors: true }).compile(notificationSchema)
+
+/**
+ * Validates the environment and the routing (ROUTES_FILE, or the env
+ * variables without it), prints the receivers and routes, and with
+ * `explainFile` prints where each notification of that file would go.
+ * Returns the exit code: 0 when valid, 1 with the error message otherwise.
+ */
+export async function runCheckConfig (options: CheckConfigOptions): Promise<number> {
+  try {
+    const config = loadConfig(options.env)
+    const table = loadRouting(config, options.env)
+    // Read the explain file before writing, so that a bad file prints only its error.
+    const { explainFile } = options
+    const explanations = explainFile === undefined
+      ? ''
+      : formatExplanations(table, explainFile, await readItems(explainFile))
+    options.write(describeSource(config))
+    options.write(formatRoutingTable(table))
+    options.write(explanations)
+    return 0
+  } catch (err) {
+    // Loaders and readers raise ConfigError with the fix in its message. Any other
+    // error is printed the same way, without a stack trace, to keep the output short.
+    options.write(`error: ${(err as Error).message}\n`)
+    return 1
+  }
+}
+
+function loadRouting (config: Config, env: NodeJS.ProcessEnv): RoutingTable {
+  if (config.ROUTES_FILE !== undefined) return loadRoutesFile(config.ROUTES_FILE, env)
+  return routingFromEnv(config)
+}
+
+function describeSource (config: Config): string {
+  const source = config.ROUTES_FILE === undefined
+    ? 'Routing comes from the environment, because ROUTES_FILE is not set.'
+    : `Routing comes from ${config.ROUTES_FILE}.`
+  const lines = ['The configuration is valid.', source]
+  if (config.SQREEN_WEBHOOK_SECRET === undefined) {
+    lines.push('Warning: SQREEN_WEBHOOK_SECRET is not set, so the server will not start.')
+  }
+  return lines.join('\n') + '\n\n'
+}
+
+/** Reads a JSON body: one notification object, or an array of them as Sqreen sends. */
+async function readItems (file: string): Promise<unknown[]> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new ConfigError(`cannot read ${file} (${code}); check the path given to explain`, { cause: err })
+  }
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch (err) {
+    throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`, { cause: err })
+  }
+  return Array.isArray(body) ? body : [body]
+}
+
+function formatExplanations (table: RoutingTable, file: string, items: unknown[]): string {
+  const lines = [`\nNotifications of ${file}:`]
+  items.forEach((item, index) => {
+    if (!validateNotification(item)) {
+      // ajv sets errors whenever validation fails.
+      const reasons = (validateNotification.errors as ErrorObject[])
+        .filter((error) => error.keyword !== 'if')
+        .map((error) => `${error.instancePath || '/'} ${String(error.message)}`)
+      lines.push(`  #${index} rejected by the server with 422: ${reasons.join(', ')}`)
+      return
+    }
+    const result = explain(table, [item as SqreenItem])[0] as Explanation
+    lines.push(`  #${index} ${cleanText(result.type)} ${describeTargets(result)}`)
+  })
+  return lines.join('\n') + '\n'
+}
+
+function describeTargets (result: Explanation): string {
+  if (result.receivers.length === 0) {
+    return '-> no receiver: no route matched, so the consumer dead-letters it'
+  }
+  return `-> ${result.receivers.join(', ')} (route ${result.routes.join(', ')})`
+}

@@ -1,0 +1,123 @@
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { test } from 'tap'
+import { runCheckConfig, type CheckConfigOptions } from '../../src/commands/check-config.js'
+import { fixtureDir } from '../fixtures/sqreen.js'
+
+/** Runs the command and returns its exit code and everything it wrote. */
+async function run (options: Omit<CheckConfigOptions, 'write'>): Promise<{ code: number, output: string }> {
+  let output = ''
+  const code = await runCheckConfig({ ...options, write: (text) => { output += text } })
+  return { code, output }
+}
+
+const pulseOnly = 'receivers:\n  ops: { type: log }\nroutes:\n  - { name: pulses, match: { type: pulse }, receivers: [ops] }\n'
+
+test('environment routing is printed', async (t) => {
+  const { code, output } = await run({ env: { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/secret' } })
+  t.equal(code, 0)
+  t.match(output, /^The configuration is valid\.\nRouting comes from the environment, because ROUTES_FILE is not set\.\n/)
+  t.match(output, 'Warning: SQREEN_WEBHOOK_SECRET is not set, so the server will not start.')
+  t.match(output, /slack +slack +https:\/\/hooks\.slack\.com\/\[redacted\]/)
+  t.match(output, '1. default: every notification no route above took -> log, slack')
+  t.notMatch(output, /secret$/m, 'the Slack path is not printed')
+})
+
+test('no warning when the secret is set', async (t) => {
+  const { code, output } = await run({ env: { SQREEN_WEBHOOK_SECRET: 's' } })
+  t.equal(code, 0)
+  t.notMatch(output, /Warning/)
+})
+
+test('explain shows receivers and routes', async (t) => {
+  const dir = t.testdir({ 'routes.yml': pulseOnly })
+  const explainFile = join(fixtureDir, 'security_event_v2__fousti_sqreened_app.json')
+  const { code, output } = await run({ env: { ROUTES_FILE: join(dir, 'routes.yml') }, explainFile })
+  t.equal(code, 0)
+  t.match(output, `Routing comes from ${join(dir, 'routes.yml')}.`)
+  t.match(output, `\nNotifications of ${explainFile}:\n` +
+    '  #0 security_event -> no receiver: no route matched, so the consumer dead-letters it\n' +
+    '  #1 security_event -> no receiver: no route matched, so the consumer dead-letters it\n')
+})
+
+test('explain accepts a single object', async (t) => {
+  const dir = t.testdir({ 'routes.yml': pulseOnly, 'pulse.json': '{"sqreen_payload_type": "pulse"}' })
+  const { code, output } = await run({
+    env: { ROUTES_FILE: join(dir, 'routes.yml') },
+    explainFile: join(dir, 'pulse.json')
+  })
+  t.equal(code, 0)
+  t.match(output, '  #0 pulse -> ops (route pulses)\n')
+})
+
+test('explain uses the example routes', async (t) => {
+  const routesFile = fileURLToPath(new URL('../../examples/routes.yml', import.meta.url))
+  const dir = t.testdir({ 'admins-slack-webhook-url': 'https://hooks.slack.com/services/T0/B0/a\n' })
+  const env = {
+    ROUTES_FILE: routesFile,
+    SLACK_SECURITY_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/s',
+    SLACK_INTEGRATIONS_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/i',
+    CREDENTIALS_DIRECTORY: dir,
+    SMTP_PASSWORD: 'p',
+    TWILIO_ACCOUNT_SID: 'AC1',
+    TWILIO_AUTH_TOKEN: 't',
+    ONCALL_PHONES: '+33612345678',
+    SIEM_WEBHOOK_SECRET: 's'
+  }
+  const explainFile = join(fixtureDir, 'pulse_v1__akshaysharma096_Sqreen-Engineering-Challenge.json')
+  const { code, output } = await run({ env, explainFile })
+  t.equal(code, 0)
+  t.match(output, '  #0 pulse -> oncall-sms, security-slack (route production-account-takeover)\n')
+})
+
+test('explain reports items the server rejects', async (t) => {
+  const dir = t.testdir({
+    'routes.yml': pulseOnly,
+    'batch.json': JSON.stringify([{ sqreen_payload_type: 'pulse' }, 'text', { message_type: 'test' }, {}])
+  })
+  const { code, output } = await run({ env: { ROUTES_FILE: join(dir, 'routes.yml') }, explainFile: join(dir, 'batch.json') })
+  t.equal(code, 0)
+  t.match(output, '  #0 pulse -> ops (route pulses)\n')
+  t.match(output, '  #1 rejected by the server with 422: / must be object\n')
+  t.match(output, "  #2 rejected by the server with 422: / must have required property 'message'\n")
+  t.match(output, "  #3 rejected by the server with 422: / must have required property 'sqreen_payload_type'\n")
+})
+
+test('errors exit with code 1', async (t) => {
+  const dir = t.testdir({
+    'routes.yml': pulseOnly,
+    'bad-routes.yml': 'receivers:\n  ops: { type: pager }\nroutes:\n  - receivers: [ops]\n',
+    'broken.json': '[{"sqreen_payload_type": '
+  })
+  const routesFile = join(dir, 'routes.yml')
+  const cases = [
+    { name: 'invalid variable', env: { PORT: 'abc' }, message: /^error: PORT must be integer \(got "abc"\)\n$/ },
+    {
+      name: 'partial e-mail settings',
+      env: { SMTP_URL: 'smtp://mail.example.com' },
+      message: /^error: EMAIL_FROM, EMAIL_TO are not set, but SMTP_URL is: /
+    },
+    {
+      name: 'invalid routes file',
+      env: { ROUTES_FILE: join(dir, 'bad-routes.yml') },
+      message: /^error: invalid routes:\n.*bad-routes\.yml: \/receivers\/ops: unknown receiver type "pager"/
+    },
+    {
+      name: 'missing explain file',
+      env: { ROUTES_FILE: routesFile },
+      explainFile: join(dir, 'missing.json'),
+      message: /^error: cannot read .*missing\.json \(ENOENT\); check the path given to explain\n$/
+    },
+    {
+      name: 'explain file not JSON',
+      env: { ROUTES_FILE: routesFile },
+      explainFile: join(dir, 'broken.json'),
+      message: /^error: .*broken\.json is not valid JSON: /
+    }
+  ]
+  for (const { name, env, explainFile, message } of cases) {
+    const { code, output } = await run({ env, explainFile })
+    t.equal(code, 1, `${name}: exit code`)
+    t.match(output, message, `${name}: message`)
+  }
+})
