@@ -2,6 +2,7 @@
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Command, CommanderError } from 'commander'
+import { runCheckConfig } from './commands/check-config.js'
 import { registerDeadLetters } from './commands/dead-letters.js'
 import { registerRun } from './commands/run.js'
 import { registerSend } from './commands/send.js'
@@ -30,8 +31,35 @@ export function buildProgram (io: CliIO): Command {
   registerSign(program, io)
   registerSend(program, io)
   registerRun(program, io)
+  registerCheckConfig(program, io)
   registerDeadLetters(program, io)
   return program
+}
+
+interface CheckConfigFlags {
+  explain?: string
+}
+
+/**
+ * Adds `check-config`, which validates the environment and the routes
+ * without connecting to the broker.
+ */
+function registerCheckConfig (program: Command, io: CliIO): void {
+  program
+    .command('check-config')
+    .description('validate the environment and routes, and print the receivers and routes')
+    .option('--explain <file>', 'JSON body of Sqreen notifications: print where each would go')
+    .action(async (flags: CheckConfigFlags) => {
+      // runCheckConfig has one writer, so its error line goes to stdout too.
+      const exitCode = await runCheckConfig({
+        env: io.env,
+        explainFile: flags.explain,
+        write: io.stdout
+      })
+      if (exitCode !== 0) {
+        throw new CommanderError(exitCode, 'sqreen-relay.check-config', 'invalid configuration')
+      }
+    })
 }
 
 /**

@@ -262,6 +262,25 @@ test('--help describes each command', async (t) => {
   }
 })
 
+test('check-config exits 0 on a valid environment', async (t) => {
+  const result = await run(['check-config'], { SQREEN_WEBHOOK_SECRET: 's' })
+  t.equal(result.code, 0)
+  t.match(result.stdout, 'The configuration is valid.')
+})
+
+test('check-config exits 1 on an invalid variable', async (t) => {
+  const result = await run(['check-config'], { PORT: 'abc' })
+  t.equal(result.code, 1)
+  t.match(result.stdout, /^error: PORT /m)
+})
+
+test('check-config --explain reads the file', async (t) => {
+  const argv = ['check-config', '--explain', firstPath]
+  const result = await run(argv, { SQREEN_WEBHOOK_SECRET: 's' })
+  t.equal(result.code, 0)
+  t.match(result.stdout, `Notifications of ${firstPath}:`)
+})
+
 /** Lists the path of every command and subcommand, e.g. ['dead-letters', 'list']. */
 function commandPaths (command: Command, parent: string[] = []): string[][] {
   return command.commands.flatMap((child) => {
