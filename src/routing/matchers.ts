@@ -19,19 +19,22 @@ export type ValueSpec = string | number | boolean | RegexSpec | ThresholdSpec
 /** One value, or a list that matches when any of its values matches. */
 export type FieldSpec = ValueSpec | ValueSpec[]
 
-/** Notification field behind each routing field of a routes file. */
+/**
+ * Routing fields of a routes file, named as in Sqreen's bodies, with the
+ * Notification property each one reads and the kind of value it holds.
+ */
 export const matchFields = {
-  type: 'type',
-  environment: 'environment',
-  application_id: 'applicationId',
-  application_name: 'applicationName',
-  event_category: 'eventCategory',
-  event_kind: 'eventKind',
-  pulse_genre: 'pulseGenre',
-  risk: 'risk',
-  tor: 'tor',
-  blocked: 'blocked'
-} as const satisfies Record<string, keyof Notification>
+  type: { property: 'type', kind: 'text' },
+  environment: { property: 'environment', kind: 'text' },
+  application_id: { property: 'applicationId', kind: 'text' },
+  application_name: { property: 'applicationName', kind: 'text' },
+  event_category: { property: 'eventCategory', kind: 'text' },
+  event_kind: { property: 'eventKind', kind: 'text' },
+  pulse_genre: { property: 'pulseGenre', kind: 'text' },
+  risk: { property: 'risk', kind: 'number' },
+  tor: { property: 'tor', kind: 'boolean' },
+  blocked: { property: 'blocked', kind: 'boolean' }
+} as const satisfies Record<string, { property: keyof Notification, kind: 'text' | 'number' | 'boolean' }>
 
 export type MatchField = keyof typeof matchFields
 
@@ -75,7 +78,7 @@ function compileConditions (spec: MatchSpec, path: string, issues: ConfigIssue[]
   const tests: Array<{ property: keyof Notification, value: ValueTest }> = []
   const conditions: string[] = []
   for (const [field, fieldSpec] of Object.entries(spec)) {
-    const property = (matchFields as Record<string, keyof Notification>)[field]
+    const property = (matchFields as Record<string, { property: keyof Notification }>)[field]?.property
     if (property === undefined) {
       issues.push({
         path: `${path}/${field}`,

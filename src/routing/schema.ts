@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import { ConfigError } from '../errors.js'
+import { matchFields } from './matchers.js'
 
 /** One problem found in a routes document, with the setting it concerns. */
 export interface ConfigIssue {
@@ -131,23 +132,12 @@ const numberMatcher = valueMatcher(
 )
 const booleanMatcher = { type: 'boolean', fix: 'set true or false' }
 
-/** Routing fields, named as in Sqreen's bodies; each means the same in v1 and v2. */
-export const textFields = [
-  'type', 'environment', 'application_id', 'application_name',
-  'event_category', 'event_kind', 'pulse_genre'
-] as const
-export const numberFields = ['risk'] as const
-export const booleanFields = ['tor', 'blocked'] as const
-
 const matchObject = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
-  properties: {
-    ...Object.fromEntries(textFields.map((field) => [field, textMatcher])),
-    ...Object.fromEntries(numberFields.map((field) => [field, numberMatcher])),
-    ...Object.fromEntries(booleanFields.map((field) => [field, booleanMatcher]))
-  },
+  properties: Object.fromEntries(Object.entries(matchFields).map(([field, { kind }]) =>
+    [field, { text: textMatcher, number: numberMatcher, boolean: booleanMatcher }[kind]])),
   fix: 'give at least one field, or remove match to catch every notification left'
 }
 
