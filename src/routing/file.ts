@@ -52,6 +52,7 @@ const formats: Record<string, { pattern: RegExp, problem: string }> = {
   'amqp.url': { pattern: /^amqps?:\/\//, problem: 'must be an amqp:// or amqps:// URL' }
 }
 
+// NOTE: there is no escape for a literal `${NAME}` in a receiver setting.
 const reference = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g
 
 /**
