@@ -1,0 +1,83 @@
+import { createTransport } from 'nodemailer'
+import { DeliveryError } from '../src/errors.js'
+import { redactUrl } from '../src/logger.js'
+import { renderEmail } from '../src/render/email.js'
+import type { EmailReceiver } from '../src/routing/types.js'
+import type { BackendFactory } from './backend.js'
+import { renderOrReject } from './render.js'
+
+export interface EmailOptions extends Pick<EmailReceiver, 'smtpUrl' | 'from' | 'to' | 'template'> {
+  /** Time allowed to connect, for the greeting and per idle socket, in ms (default 10000). */
+  timeoutMs?: number
+}
+
+export const defaultTimeoutMs = 10_000
+
+/**
+ * nodemailer error codes that no retry can fix when the server sent no
+ * response code: a bad envelope, missing or refused credentials, a bad
+ * configuration.
+ */
+const permanentCodes = new Set(['EAUTH', 'ECONFIG', 'EENVELOPE', 'EMAXRECIPIENTS', 'ENOAUTH'])
+
+interface SmtpFailure {
+  code?: unknown
+  responseCode?: unknown
+  message?: unknown
+}
+
+/**
+ * Classifies an SMTP failure. A 4xx reply is temporary and a 5xx reply
+ * permanent, as SMTP defines them (RFC 5321, section 4.2.1). Without a
+ * reply, connection errors and timeouts are retryable.
+ */
+export function classifySmtpError (error: unknown): DeliveryError {
+  const failure: SmtpFailure = typeof error === 'object' && error !== null ? error : {}
+  const status = typeof failure.responseCode === 'number' ? failure.responseCode : undefined
+  const code = typeof failure.code === 'string' ? failure.code : undefined
+  const retryable = status === undefined
+    ? code === undefined || !permanentCodes.has(code)
+    : status < 500
+  const reason = String(failure.message ?? error).replace(/[^\x20-\x7e]+/g, ' ').trim()
+  return new DeliveryError(`SMTP delivery failed: ${reason.slice(0, 200)}`, {
+    retryable,
+    status,
+    cause: error
+  })
+}
+
+/** Sends each notification as one e-mail to every recipient, text and HTML. */
+export const createEmailBackend: BackendFactory<EmailOptions> = (options, logger) => {
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs
+  const transport = createTransport({
+    url: options.smtpUrl,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs
+  })
+  const target = redactUrl(options.smtpUrl)
+  logger.debug({ target, recipients: options.to.length }, 'email backend ready')
+  return {
+    name: 'email',
+    async send (delivery) {
+      const { notification, messageId, attempt } = delivery
+      const message = renderOrReject('e-mail', () => renderEmail(notification, options.template))
+      let rejected: unknown[]
+      try {
+        const info = await transport.sendMail({ from: options.from, to: options.to, ...message })
+        rejected = info.rejected
+      } catch (error) {
+        throw classifySmtpError(error)
+      }
+      // NOTE: a rejected recipient is only logged. The server took the message
+      // for the other recipients, so a retry would send it to them twice.
+      if (rejected.length > 0) {
+        logger.warn({ messageId, rejected: rejected.length }, 'smtp server rejected recipients')
+      }
+      logger.debug({ messageId, attempt }, 'email sent')
+    },
+    async close () {
+      transport.close()
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import type { Logger } from 'pino'
+import { ConfigError } from '../src/errors.js'
+import type { ReceiverSpec, ReceiverType } from '../src/routing/types.js'
+import { createAmqpBackend } from './amqp.js'
+import type { Backend, BackendFactory } from './backend.js'
+import { createEmailBackend } from './email.js'
+import { createLogBackend } from './log.js'
+import { createSlackBackend } from './slack.js'
+import { createSmsBackend } from './sms.js'
+import { createWebhookBackend } from './webhook.js'
+
+type FactoryOf<Type extends ReceiverType> = BackendFactory<Extract<ReceiverSpec, { type: Type }>>
+
+/** One factory per receiver type; a new backend adds its line here. */
+const factories: { [Type in ReceiverType]?: FactoryOf<Type> } = {
+  amqp: createAmqpBackend,
+  email: createEmailBackend,
+  log: createLogBackend,
+  slack: createSlackBackend,
+  sms: createSmsBackend,
+  webhook: createWebhookBackend
+}
+
+/**
+ * Creates the backend of a receiver, with a child logger that names the
+ * receiver and the backend. Throws a ConfigError for a type that has no
+ * backend.
+ */
+export function createBackend (spec: ReceiverSpec, logger: Logger): Backend {
+  // The map pairs each type with its factory, which TypeScript cannot follow through a lookup.
+  const factory = factories[spec.type] as BackendFactory<ReceiverSpec> | undefined
+  if (factory === undefined) {
+    const known = Object.keys(factories).join(', ')
+    throw new ConfigError(
+      `Receiver "${spec.name}" has type "${spec.type}", which has no backend: use one of ${known}`
+    )
+  }
+  return factory(spec, logger.child({ receiver: spec.name, backend: spec.type }))
+}
