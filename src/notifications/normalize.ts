@@ -209,7 +209,9 @@ export function normalize (item: SqreenItem): Notification {
     type,
     format,
     id: firstString(body.event_id, body.id, body.incident_thread, envelope.message_id, envelope.id),
-    date: firstString(body.date_occurred, body.date_started, body.date_created, envelope.date_created),
+    date: firstString(
+      body.date_occurred, body.date_started, body.date_created, envelope.date_created
+    ),
     applicationId: firstString(body.application_id, application.id),
     applicationName: firstString(body.application_name, application.name),
     environment: firstString(body.environment, application.environment),

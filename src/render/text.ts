@@ -71,8 +71,10 @@ const htmlEntities = {
   "'": '&#39;'
 } as const
 
+type HtmlSpecial = keyof typeof htmlEntities
+
 export function escapeHtml (text: string): string {
-  return text.replace(/[&<>"']/g, (character) => htmlEntities[character as keyof typeof htmlEntities])
+  return text.replace(/[&<>"']/g, (character) => htmlEntities[character as HtmlSpecial])
 }
 
 /**

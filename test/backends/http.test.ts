@@ -73,7 +73,8 @@ test('network failure is retryable', async (t) => {
   const stub = await startSlackStub()
   const url = stub.url
   await stub.close()
-  const error = await sendHttp({ url, timeoutMs: 2000, service: 'Slack' }).catch((error: unknown) => error)
+  const error = await sendHttp({ url, timeoutMs: 2000, service: 'Slack' })
+    .catch((error: unknown) => error)
   t.ok(error instanceof DeliveryError)
   t.match(error, { retryable: true, status: undefined, message: /^Slack request failed: ECONNREFUSED$/ })
   t.notMatch((error as Error).message, /services/, 'URL path not in the message')

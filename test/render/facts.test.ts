@@ -21,7 +21,8 @@ test('application label uses what is known', async (t) => {
 })
 
 test('IP label shows city, country and Tor', async (t) => {
-  t.equal(formatIp({ address: '1.1.1.1', country: 'FRA', city: 'Paris', tor: true }), '1.1.1.1 (Paris, FRA, Tor)')
+  const ip = { address: '1.1.1.1', country: 'FRA', city: 'Paris', tor: true }
+  t.equal(formatIp(ip), '1.1.1.1 (Paris, FRA, Tor)')
   t.equal(formatIp({ address: '1.1.1.1', country: null, city: null, tor: false }), '1.1.1.1')
 })
 

@@ -27,7 +27,7 @@ test('hostile text arrives inert', async (t) => {
   t.ok(json.includes('&lt;https://x.example|click&gt;'), 'link escaped')
   t.ok(json.includes('&amp;'), 'ampersand escaped')
   for (const object of textObjects(message)) {
-    t.notMatch(object.text, invisibleCharacters, `no invisible character in "${object.text.slice(0, 20)}"`)
+    t.notMatch(object.text, invisibleCharacters, `clean: ${object.text.slice(0, 20)}`)
   }
   t.notMatch(message.text, invisibleCharacters, 'fallback has no invisible character')
 })
@@ -49,7 +49,10 @@ test('description keeps no line break of its own', async (t) => {
 
 test('link button only for http(s) URLs', async (t) => {
   const withLink = renderSlack(samples.securityEventV1).blocks.at(-1)
-  t.match(withLink, { type: 'actions', elements: [{ type: 'button', url: /^https:\/\/my\.sqreen\.com\// }] })
+  t.match(withLink, {
+    type: 'actions',
+    elements: [{ type: 'button', url: /^https:\/\/my\.sqreen\.com\// }]
+  })
   const bad = { ...samples.securityEventV1, url: 'javascript:alert(1)' }
   t.notOk(renderSlack(bad).blocks.some((block) => block.type === 'actions'))
   t.notOk(renderSlack(samples.httpScan).blocks.some((block) => block.type === 'actions'))
@@ -90,7 +93,8 @@ test('more than ten facts are split into sections', async (t) => {
       date_occurred: 'd'
     }
   })
-  const sections = renderSlack(n).blocks.filter((block) => block.type === 'section' && block.fields !== undefined)
+  const sections = renderSlack(n).blocks
+    .filter((block) => block.type === 'section' && block.fields !== undefined)
   t.equal(sections.length, 2)
 })
 
@@ -102,7 +106,8 @@ test('template replaces the blocks and escapes values', async (t) => {
   t.notOk(json.includes('<https://x.example|click>'))
   t.notMatch(message.text, invisibleCharacters)
   t.match(message.blocks[0], { type: 'section', text: { type: 'mrkdwn', verbatim: true } })
-  t.ok(message.text.startsWith('*Alert* Security event: auth tor tentative\n'), 'operator markup and line kept')
+  const firstLine = '*Alert* Security event: auth tor tentative\n'
+  t.ok(message.text.startsWith(firstLine), 'operator markup and line kept')
   t.match(message.blocks.at(-1), { type: 'actions' })
 })
 
