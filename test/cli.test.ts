@@ -192,6 +192,14 @@ test('send prints a body without a final newline', async (t) => {
   t.equal(result.stdout, 'HTTP 200 OK\naccepted\n')
 })
 
+test('send keeps the final newline of a body', async (t) => {
+  const server = await startServer(t, (_request, _body, response) => {
+    response.end('accepted\n')
+  })
+  const result = await run(['send', firstPath, '--url', server.url, '--secret', 's'])
+  t.equal(result.stdout, 'HTTP 200 OK\naccepted\n')
+})
+
 test('send prints no body line for an empty body', async (t) => {
   const server = await startServer(t, (_request, _body, response) => {
     response.statusCode = 204
@@ -221,7 +229,12 @@ test('send times out on a silent server', async (t) => {
 })
 
 test('send rejects an invalid --url', async (t) => {
-  const cases = ['not a url', 'ftp://127.0.0.1/v1/webhook', '/v1/webhook']
+  const cases = [
+    'not a url',
+    'ftp://127.0.0.1/v1/webhook',
+    '/v1/webhook',
+    'http://user:password@127.0.0.1/v1/webhook'
+  ]
   for (const url of cases) {
     const result = await run(['send', firstPath, '--url', url, '--secret', 's'])
     t.equal(result.code, 1, url)
@@ -281,6 +294,16 @@ test('check-config --explain reads the file', async (t) => {
   t.match(result.stdout, `Notifications of ${firstPath}:`)
 })
 
+test('unexpected errors are rethrown', async (t) => {
+  const failure = new Error('stdout closed')
+  const io = {
+    stdout: () => { throw failure },
+    stderr: () => {},
+    env: {}
+  }
+  await t.rejects(runCli(['sign', firstPath, '--secret', 's'], io), failure)
+})
+
 /** Lists the path of every command and subcommand, e.g. ['dead-letters', 'list']. */
 function commandPaths (command: Command, parent: string[] = []): string[][] {
   return command.commands.flatMap((child) => {
@@ -323,19 +346,22 @@ test('unknown command is an error', async (t) => {
 })
 
 const execFileAsync = promisify(execFile)
+// The child loads TypeScript the way this test process does, so under tap
+// its coverage maps onto the same transpiled lines.
+const nodeOptions = process.execArgv
 const cliPath = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
 
 test('runs when started through a symbolic link', async (t) => {
   const dir = t.testdir()
   const link = resolve(dir, 'sqreen-relay')
   await symlink(cliPath, link)
-  const argv = ['--import', 'tsx', link, 'sign', firstPath, '--secret', first.secret]
+  const argv = [...nodeOptions, link, 'sign', firstPath, '--secret', first.secret]
   const { stdout } = await execFileAsync(process.execPath, argv)
   t.equal(stdout, `${first.signature}\n`)
 })
 
 test('exit code reaches the process', async (t) => {
-  const argv = ['--import', 'tsx', cliPath, 'sign', firstPath]
+  const argv = [...nodeOptions, cliPath, 'sign', firstPath]
   const env = { PATH: process.env.PATH }
   const error = await execFileAsync(process.execPath, argv, { env }).catch((err) => err)
   t.match(error, { code: 1, stderr: /^error: missing secret/ })

@@ -20,6 +20,10 @@ function parseUrl (value: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InvalidArgumentError('Expected an http:// or https:// URL.')
   }
+  // fetch rejects a URL that contains credentials, so the error names the fix early.
+  if (url.username !== '' || url.password !== '') {
+    throw new InvalidArgumentError('Remove the user name and password from the URL.')
+  }
   return value
 }
 
