@@ -37,7 +37,7 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
   broker = await Broker.open({
     url: config.AMQP_URL,
     logger: fastify.log as Logger,
-    connectionName: 'sqreen-relay server',
+    connectionName: `sqreen-relay server ${config.AMQP_PREFIX}`,
     setup: async (model) => {
       const channel = await model.createConfirmChannel()
       await assertIngest(channel, names)

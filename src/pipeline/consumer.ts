@@ -3,6 +3,7 @@ import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib'
 import type { Logger } from 'pino'
 import type { Backend } from '../../backends/backend.js'
 import { Broker, watchChannel } from '../broker/connection.js'
+import { headerNumber, headers } from '../broker/messages.js'
 import { ConfirmPublisher } from '../broker/publisher.js'
 import {
   assertDedupStream,
@@ -31,6 +32,12 @@ export interface DeliveryConsumerOptions {
 /** Wait before a failed message goes back to its queue, to avoid a hot loop. */
 const requeueDelayMs = 1000
 const barrierTimeoutMs = 30_000
+/**
+ * How long a handled delivery attempt is remembered. Redeliveries after a
+ * lost connection or a restart come within seconds; a short time keeps
+ * the memory per delivery small.
+ */
+const handledRecordTtlMs = 5 * 60_000
 
 /**
  * The consumer program's pipeline: the routing stage on the route queue
@@ -80,7 +87,7 @@ export class DeliveryConsumer {
     this.#broker = await Broker.open({
       url: this.#options.config.AMQP_URL,
       logger: this.#options.logger,
-      connectionName: 'sqreen-relay consumer',
+      connectionName: `sqreen-relay consumer ${this.#options.config.AMQP_PREFIX}`,
       setup: async (model) => { await this.#setup(model) },
       onDisconnect: () => { this.#lost() }
     })
@@ -230,14 +237,46 @@ export class DeliveryConsumer {
   }
 
   async #deliver (channel: Channel, receiver: string, message: ConsumeMessage): Promise<void> {
+    const dedup = this.context.dedup
     try {
-      await deliverMessage(this.context, receiver, message)
+      if (dedup === undefined) await deliverMessage(this.context, receiver, message)
+      else await this.#deliverOnce(dedup, receiver, message)
       channel.ack(message)
     } catch (err) {
-      this.#options.logger.error({ err, receiver, messageId: message.properties.messageId },
-        'delivery could not be settled, message requeued')
+      this.#options.logger.warn({ err, receiver, messageId: message.properties.messageId },
+        'delivery not acknowledged, the broker will redeliver it')
       await this.#requeue(channel, message)
     }
+  }
+
+  /**
+   * Runs one delivery attempt unless it was already handled. After a lost
+   * connection the broker redelivers what was not acknowledged, and a
+   * notification routed twice yields two deliveries with the same message
+   * id, so each handled attempt is recorded in memory and in the stream
+   * before its acknowledgement.
+   */
+  async #deliverOnce (
+    dedup: NonNullable<PipelineContext['dedup']>,
+    receiver: string,
+    message: ConsumeMessage
+  ): Promise<void> {
+    const messageId = message.properties.messageId ?? ''
+    const attempts = headerNumber(message.properties.headers, headers.attempts) ?? 0
+    const key = `handled:${receiver}:${messageId}:${attempts}`
+    await dedup.store.withKey(key, async () => {
+      if (dedup.store.verdict(key, messageId) !== 'new') {
+        this.#options.logger.info({ receiver, messageId, attempts }, 'delivery attempt already handled, skipped')
+        return
+      }
+      await deliverMessage(this.context, receiver, message)
+      const record = { key, messageId, at: Date.now(), ttlMs: handledRecordTtlMs }
+      dedup.store.remember(record)
+      // Not awaited: the in-memory record covers this process, and the
+      // stream copy only helps another process that gets a redelivery.
+      this.#publisher?.publish('', dedup.stream, Buffer.from(JSON.stringify(record)), { messageId: key })
+        .catch((err: unknown) => { this.#options.logger.debug({ err, key }, 'handled record not stored') })
+    })
   }
 
   /**

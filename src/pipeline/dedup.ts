@@ -11,6 +11,13 @@ export interface DedupRecord {
   key: string
   messageId: string
   at: number
+  /** How long the record counts; the store's window when absent. */
+  ttlMs?: number
+}
+
+interface Entry {
+  messageId: string
+  expiresAt: number
 }
 
 interface Marker {
@@ -26,7 +33,7 @@ export type DedupVerdict = 'new' | 'duplicate' | 'already-routed'
  */
 export class DedupStore {
   readonly windowMs: number
-  readonly #records = new Map<string, DedupRecord>()
+  readonly #records = new Map<string, Entry>()
   readonly #markers = new Map<string, () => void>()
   readonly #locks = new Map<string, Promise<void>>()
   #lastPrune = 0
@@ -52,20 +59,22 @@ export class DedupStore {
       this.#markers.delete(value.marker)
       return
     }
-    if (typeof value.key !== 'string' || typeof value.messageId !== 'string' || typeof value.at !== 'number') return
-    this.remember({ key: value.key, messageId: value.messageId, at: value.at })
+    const { key, messageId, at, ttlMs } = value
+    if (typeof key !== 'string' || typeof messageId !== 'string' || typeof at !== 'number') return
+    this.remember({ key, messageId, at, ttlMs: typeof ttlMs === 'number' ? ttlMs : undefined })
   }
 
   remember (record: DedupRecord, now = Date.now()): void {
-    if (now - record.at >= this.windowMs) return
-    this.#records.set(record.key, record)
+    const expiresAt = record.at + Math.min(record.ttlMs ?? this.windowMs, this.windowMs)
+    if (expiresAt <= now) return
+    this.#records.set(record.key, { messageId: record.messageId, expiresAt })
     this.#prune(now)
   }
 
   verdict (key: string, messageId: string, now = Date.now()): DedupVerdict {
-    const record = this.#records.get(key)
-    if (record === undefined || now - record.at >= this.windowMs) return 'new'
-    return record.messageId === messageId ? 'already-routed' : 'duplicate'
+    const entry = this.#records.get(key)
+    if (entry === undefined || entry.expiresAt <= now) return 'new'
+    return entry.messageId === messageId ? 'already-routed' : 'duplicate'
   }
 
   /** A marker to publish to the stream; `seen` resolves once it is read back. */
@@ -94,8 +103,8 @@ export class DedupStore {
   #prune (now: number): void {
     if (now - this.#lastPrune < 1000) return
     this.#lastPrune = now
-    for (const [key, record] of this.#records) {
-      if (now - record.at >= this.windowMs) this.#records.delete(key)
+    for (const [key, entry] of this.#records) {
+      if (entry.expiresAt <= now) this.#records.delete(key)
     }
   }
 }

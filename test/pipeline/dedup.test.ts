@@ -59,3 +59,14 @@ test('a failed job releases its key', async (t) => {
   await t.rejects(store.withKey('k', async () => { throw new Error('boom') }))
   t.equal(await store.withKey('k', async () => 'next'), 'next')
 })
+
+test('record ttl shortens the window', async (t) => {
+  const store = new DedupStore(60_000)
+  const now = Date.now()
+  store.remember({ key: 'short', messageId: 'm', at: now, ttlMs: 1000 }, now)
+  store.apply(Buffer.from(JSON.stringify({ key: 'long', messageId: 'm', at: now, ttlMs: 999_999 })))
+  t.equal(store.verdict('short', 'm', now + 999), 'already-routed')
+  t.equal(store.verdict('short', 'm', now + 1000), 'new')
+  t.equal(store.verdict('long', 'm', now + 59_999), 'already-routed', 'capped by the window')
+  t.equal(store.verdict('long', 'm', now + 60_000), 'new')
+})

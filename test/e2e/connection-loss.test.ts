@@ -1,0 +1,60 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import { test } from 'tap'
+import { closeConnectionsOf, copiesPerReceiver, countCopies, faultItems, newRunId, receivedTexts } from '../fixtures/faults.js'
+import { postSigned, startRelay, type Relay } from '../fixtures/relay.js'
+import { waitUntil } from '../fixtures/server.js'
+
+const total = 500
+
+/** POSTs one notification, retrying a 503 the way Sqreen does. */
+async function postUntilAccepted (relay: Relay, body: string): Promise<{ accepted: boolean, rejected: number }> {
+  let rejected = 0
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const response = await postSigned(relay, body).catch(() => null)
+    if (response?.status === 200) return { accepted: true, rejected }
+    rejected++
+    await delay(200)
+  }
+  return { accepted: false, rejected }
+}
+
+test('connections closed mid-stream', async (t) => {
+  const relay = await startRelay({ label: 'conn-loss' })
+  t.teardown(relay.close)
+  const runId = newRunId()
+  const items = faultItems(runId, 0, total)
+  let rejected = 0
+  let next = 0
+  const sender = async (): Promise<void> => {
+    while (next < total) {
+      const index = next++
+      const result = await postUntilAccepted(relay, JSON.stringify([items[index]]))
+      t.ok(result.accepted, `notification ${index} accepted`)
+      rejected += result.rejected
+    }
+  }
+  const senders = Promise.all(Array.from({ length: 8 }, sender))
+
+  await waitUntil(() => next >= 100, 30_000, '100 notifications sent')
+  t.ok(await closeConnectionsOf(relay.prefix) >= 2, 'server and consumer connections closed')
+  await waitUntil(() => next >= 300, 60_000, '300 notifications sent')
+  t.ok(await closeConnectionsOf(relay.prefix) >= 2, 'closed again')
+  await senders
+  t.comment(`${rejected} POSTs were answered 503 or failed and were retried`)
+
+  const done = (): boolean => {
+    const texts = receivedTexts(relay)
+    return (Object.keys(copiesPerReceiver) as Array<keyof typeof copiesPerReceiver>)
+      .every((receiver) => countCopies(runId, texts[receiver]).size === total)
+  }
+  await waitUntil(done, 60_000, 'every notification at every receiver')
+  // Leave time for a late duplicate to show up.
+  await delay(1500)
+  const texts = receivedTexts(relay)
+  for (const [receiver, copies] of Object.entries(copiesPerReceiver)) {
+    const counts = countCopies(runId, texts[receiver as keyof typeof copiesPerReceiver])
+    t.equal(counts.size, total, `${receiver} got every notification`)
+    const duplicated = [...counts].filter(([, count]) => count !== copies).map(([index]) => index)
+    t.same(duplicated, [], `${receiver} got each notification exactly ${copies} time(s)`)
+  }
+})
