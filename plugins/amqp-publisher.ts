@@ -45,11 +45,16 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
       watchChannel(channel, (reason) => {
         if (publisher !== next) return
         publisher = null
+        fastify.metrics.brokerConnected.set(0)
         void broker?.reset(reason)
       })
       publisher = next
+      fastify.metrics.brokerConnected.set(1)
     },
-    onDisconnect: () => { publisher = null }
+    onDisconnect: () => {
+      publisher = null
+      fastify.metrics.brokerConnected.set(0)
+    }
   })
 
   async function publish (items: SqreenItem[], requestId: string): Promise<void> {
@@ -74,6 +79,7 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
       }
     ))
     const timeout = new AbortController()
+    const stopTimer = fastify.metrics.publishConfirmDuration.startTimer()
     try {
       await Promise.race([
         Promise.all(confirms),
@@ -81,6 +87,8 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
           throw new Error(`no confirm within ${timeoutMs} ms`)
         })
       ])
+      stopTimer()
+      for (const item of items) fastify.metrics.notificationsAccepted.inc({ type: notificationType(item) })
     } catch (err) {
       fastify.log.error({ err, requestId, count: items.length }, 'publish not confirmed')
       throw new BrokerUnavailableError({ cause: err })
@@ -104,4 +112,4 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
   })
 }
 
-export default fp(amqpPublisherPlugin, { name: 'amqp-publisher', dependencies: ['config'] })
+export default fp(amqpPublisherPlugin, { name: 'amqp-publisher', dependencies: ['config', 'metrics'] })

@@ -4,6 +4,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import helmet from '@fastify/helmet'
 import fp from 'fastify-plugin'
 import configPlugin from '../plugins/config.js'
+import metricsPlugin from '../plugins/metrics.js'
 import signaturePlugin from '../plugins/signature.js'
 import amqpPublisherPlugin from '../plugins/amqp-publisher.js'
 import healthPlugin from '../plugins/health.js'
@@ -29,6 +30,7 @@ async function appPlugin (fastify: FastifyInstance, options: AppOptions): Promis
     hsts: { maxAge: 31536000, includeSubDomains: true }
   })
   await fastify.register(configPlugin, { env: options.env })
+  await fastify.register(metricsPlugin)
   await fastify.register(signaturePlugin)
   await fastify.register(amqpPublisherPlugin)
   await fastify.register(healthPlugin)

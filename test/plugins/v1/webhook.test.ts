@@ -195,3 +195,20 @@ test('503 with Retry-After while the broker is unreachable', async (t) => {
   const live = await server.inject({ method: 'GET', url: '/healthz' })
   t.equal(live.statusCode, 200)
 })
+
+test('metrics count accepted notifications', async (t) => {
+  const prefix = uniquePrefix('metrics')
+  const server = await startServer({ AMQP_PREFIX: prefix })
+  t.teardown(async () => {
+    await server.close()
+    await deleteTopology({ prefix })
+  })
+  await waitUntil(() => server.amqp.ready)
+  const body = '[{"sqreen_payload_type": "pulse"}, {"sqreen_payload_type": "pulse"}]'
+  await server.inject({ method: 'POST', url: '/v1/webhook', payload: body, headers: signedHeaders(body) })
+  const metrics = (await server.inject({ method: 'GET', url: '/metrics' })).body
+  t.match(metrics, /sqreen_relay_notifications_accepted_total\{type="pulse"\} 2/)
+  t.match(metrics, /sqreen_relay_publish_confirm_duration_seconds_count 1/)
+  t.match(metrics, /sqreen_relay_broker_connected 1/)
+  t.match(metrics, /sqreen_relay_http_requests_total\{method="POST",route="\/v1\/webhook",status_code="200"\} 1/)
+})
