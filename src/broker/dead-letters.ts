@@ -63,6 +63,14 @@ export async function processDeadLetters (
 ): Promise<DeadLetter[]> {
   const publisher = new ConfirmPublisher(channel)
   const handled: DeadLetter[] = []
+  // A failed operation closes the channel and also emits 'error'; the
+  // rejected promise carries the same failure to the caller.
+  channel.on('error', () => {})
+  try {
+    await channel.checkQueue(names.deadLetters)
+  } catch (err) {
+    throw new Error(`queue "${names.deadLetters}" not found: check AMQP_PREFIX, or start the consumer once to declare it`, { cause: err })
+  }
   while (handled.length < filter.limit) {
     const message = await channel.get(names.deadLetters, { noAck: false })
     if (message === false) break
@@ -97,7 +105,11 @@ async function replay (
       messageId: letter.messageId,
       contentType: 'application/json',
       type: message.properties.type,
-      headers: { ...kept, [headers.attempts]: 0 }
+      headers: {
+        ...kept,
+        [headers.attempts]: 0,
+        [headers.replays]: (headerNumber(message.properties.headers, headers.replays) ?? 0) + 1
+      }
     }
   )
 }

@@ -17,8 +17,11 @@ export const headers = {
   lastFailedAt: 'x-last-failed-at',
   lastError: 'x-last-error',
   errorKind: 'x-error-kind',
-  retryTier: 'x-retry-tier',
-  deadLetteredAt: 'x-dead-lettered-at'
+  /** Binding key of the retry tiers; a headers exchange ignores x- headers. */
+  retryTier: 'retry-tier',
+  deadLetteredAt: 'x-dead-lettered-at',
+  /** Times an operator replayed the message from the dead-letter queue. */
+  replays: 'x-replays'
 } as const
 
 export type MessageHeaders = Record<string, unknown>

@@ -1,4 +1,5 @@
 import type { Channel } from 'amqplib'
+import { headers } from './messages.js'
 
 /*
  * Every exchange, queue and routing key of the relay, and the function that
@@ -16,7 +17,7 @@ export interface TopologyNames {
   routeKey: string
   /** Direct exchange of deliveries, keyed by receiver name. */
   deliver: string
-  /** Headers exchange of the retry tiers, keyed by the `x-retry-tier` header. */
+  /** Headers exchange of the retry tiers, keyed by the `retry-tier` header. */
   retry: string
   deadLetters: string
   prefix: string
@@ -101,7 +102,7 @@ export async function assertDelivery (
         'x-overflow': 'reject-publish'
       }
     })
-    await channel.bindQueue(queue, names.retry, '', { 'x-match': 'all', 'x-retry-tier': String(tier) })
+    await channel.bindQueue(queue, names.retry, '', { 'x-match': 'all', [headers.retryTier]: String(tier) })
   }
   await channel.assertQueue(names.deadLetters, { durable: true, arguments: quorum })
 }

@@ -67,7 +67,7 @@ async function runDeadLetters (
     const letters = await processDeadLetters(channel, topologyNames(config.AMQP_PREFIX), action, {
       receiver: options.receiver,
       limit
-    })
+    }).catch((err: Error) => command.error(`error: ${err.message}`))
     for (const letter of letters) io.stdout(`${options.json === true ? asJson(letter) : asLine(letter)}\n`)
     const verb = { list: 'listed', replay: 'replayed', purge: 'purged' }[action]
     if (options.json !== true) io.stdout(`${letters.length} message(s) ${verb}\n`)

@@ -263,7 +263,8 @@ export class DeliveryConsumer {
   ): Promise<void> {
     const messageId = message.properties.messageId ?? ''
     const attempts = headerNumber(message.properties.headers, headers.attempts) ?? 0
-    const key = `handled:${receiver}:${messageId}:${attempts}`
+    const replays = headerNumber(message.properties.headers, headers.replays) ?? 0
+    const key = `handled:${receiver}:${messageId}:${replays}:${attempts}`
     await dedup.store.withKey(key, async () => {
       if (dedup.store.verdict(key, messageId) !== 'new') {
         this.#options.logger.info({ receiver, messageId, attempts }, 'delivery attempt already handled, skipped')
