@@ -45,4 +45,15 @@ test('every fixture reaches slack, e-mail and sms', async (t) => {
     t.ok(slackTexts.some((text) => text.includes(shown.slice(0, 20))), `Slack shows "${title}"`)
     t.ok(mails.some((mail) => mail.text.includes(shown.slice(0, 20))), `e-mail shows "${title}"`)
   }
+
+  const http = relay.consumer?.http
+  t.ok(http, 'the consumer serves HTTP')
+  const metrics = (await http?.inject({ method: 'GET', url: '/metrics' }))?.body ?? ''
+  t.match(metrics, new RegExp(`sqreen_relay_deliveries_total\\{receiver="slack",outcome="delivered"\\} ${count}`))
+  t.match(metrics, new RegExp(`sqreen_relay_notifications_routed_total ${count}`))
+  t.match(metrics, /sqreen_relay_delivery_latency_seconds_count\{receiver="sms"\} \d+/)
+  t.match(metrics, /sqreen_relay_queue_messages\{queue="test-e2e-fixtures-\w+\.route"\} 0/)
+  t.match(metrics, /sqreen_relay_broker_connected 1/)
+  t.equal((await http?.inject({ method: 'GET', url: '/readyz' }))?.statusCode, 200)
+  t.equal((await http?.inject({ method: 'GET', url: '/healthz' }))?.statusCode, 200)
 })
