@@ -19,7 +19,9 @@ async function configPlugin (fastify: FastifyInstance, options: ConfigPluginOpti
   try {
     await fastify.register(fastifyEnv, {
       schema: serverConfigSchema,
+      // Only the variables given: env-schema would otherwise merge process.env.
       data: withoutEmpty(options.env),
+      env: false,
       dotenv: false,
       confKey: 'config'
     })

@@ -71,7 +71,7 @@ export function loadConfig (
   schema: object = configSchema
 ): Config {
   try {
-    return envSchema<Config>({ schema, data: withoutEmpty(env), dotenv: false })
+    return envSchema<Config>({ schema, data: withoutEmpty(env), env: false, dotenv: false })
   } catch (err) {
     throw new ConfigError(describeEnvError(err as Error, env), { cause: err })
   }

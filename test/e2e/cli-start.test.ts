@@ -1,0 +1,47 @@
+import { test } from 'tap'
+import { sign } from '../../src/signature.js'
+import { spawnEntry, waitForExit, waitForOutput } from '../fixtures/faults.js'
+import { startRelay } from '../fixtures/relay.js'
+import { secret } from '../fixtures/server.js'
+import { readFixture } from '../fixtures/sqreen.js'
+
+test('start runs server and consumer together', async (t) => {
+  const relay = await startRelay({ label: 'cli-start', withoutConsumer: true })
+  t.teardown(relay.close)
+  const cli = spawnEntry('src/cli.ts', { ...relay.env, LOG_LEVEL: 'info' }, ['start'])
+  t.teardown(() => { cli.kill('SIGKILL') })
+  await waitForOutput(cli, /consumer started/)
+  const port = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(cli.output.join(''))?.[1]
+  t.ok(port, 'the server listens')
+  const ready = async (): Promise<boolean> =>
+    (await fetch(`http://127.0.0.1:${port ?? ''}/readyz`).catch(() => null))?.status === 200
+  const deadline = Date.now() + 10_000
+  while (!await ready() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+
+  const body = readFixture('pulse_v1__akshaysharma096_Sqreen-Engineering-Challenge.json')
+  const response = await fetch(`http://127.0.0.1:${port ?? ''}/v1/webhook`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'x-sqreen-integrity': sign(body, secret) }
+  })
+  t.equal(response.status, 200)
+  await relay.slack.waitFor(1, 10_000)
+
+  cli.kill('SIGTERM')
+  t.equal(await waitForExit(cli), 0, 'SIGTERM stops both and exits 0')
+  t.match(cli.output.join(''), /"signal":"SIGTERM"/)
+})
+
+test('serve without a secret names the variable', async (t) => {
+  const cli = spawnEntry('src/cli.ts', { SQREEN_WEBHOOK_SECRET: '' }, ['serve'])
+  t.equal(await waitForExit(cli), 78)
+  t.match(cli.output.join(''), /invalid configuration: SQREEN_WEBHOOK_SECRET is required but not set/)
+  t.notMatch(cli.output.join(''), /at .*\.ts:\d+/, 'no stack trace')
+})
+
+test('consume with a partial e-mail group names the variables', async (t) => {
+  const cli = spawnEntry('src/cli.ts', { SMTP_URL: 'smtp://127.0.0.1:1', EMAIL_FROM: '', EMAIL_TO: '' }, ['consume'])
+  t.equal(await waitForExit(cli), 78)
+  t.match(cli.output.join(''), /EMAIL_FROM/)
+  t.match(cli.output.join(''), /EMAIL_TO/)
+})
