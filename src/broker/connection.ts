@@ -39,6 +39,10 @@ export class Broker {
     const logger = options.logger.child({ component: 'amqp' })
     const connection = await connect(options.url, {
       clientProperties: { connection_name: options.connectionName },
+      // Publishes, confirms and acks are small frames, and Nagle's algorithm
+      // can hold one back until the broker's delayed ACK (40 ms on Linux).
+      // With it the consumer delivered half as many per second in `npm run bench`.
+      noDelay: true,
       recovery: {
         waitForConnect: false,
         initialDelay: 200,
