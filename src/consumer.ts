@@ -52,7 +52,7 @@ export async function startConsumer (options: StartConsumerOptions): Promise<Con
     onQueueDepthsError: (err) => { logger.warn({ err }, 'queue depths not read') }
   })
   consumer = new DeliveryConsumer({ config, logger, routing, backends, metrics })
-  const http = buildConsumerHttp(consumer, registry, logger)
+  const http = buildConsumerHttp(consumer, registry)
   await consumer.start()
   await http.listen({ host: config.CONSUMER_HOST, port: config.CONSUMER_PORT })
   logger.info({ receivers: [...backends.keys()] }, 'consumer started')
@@ -71,8 +71,9 @@ export async function startConsumer (options: StartConsumerOptions): Promise<Con
   }
 }
 
-function buildConsumerHttp (consumer: DeliveryConsumer, registry: Registry, logger: Logger): FastifyInstance {
-  const http = Fastify({ loggerInstance: logger.child({ component: 'http' }), disableRequestLogging: true })
+function buildConsumerHttp (consumer: DeliveryConsumer, registry: Registry): FastifyInstance {
+  // Probes and scrapes come every few seconds, so requests are not logged.
+  const http = Fastify({ logger: false })
   http.get('/healthz', async () => ({ status: 'ok' }))
   http.get('/readyz', async (request, reply) => {
     if (consumer.ready) return { status: 'ready' }

@@ -26,7 +26,7 @@ export const SignatureMissingError = createError(
 
 export const SignatureMalformedError = createError(
   'RELAY_SIGNATURE_MALFORMED',
-  'X-Sqreen-Integrity must be 64 lower-case hex characters (HMAC-SHA256)',
+  'X-Sqreen-Integrity must be 64 hex characters (HMAC-SHA256)',
   401
 )
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import type { Logger } from 'pino'
 import type { CliIO } from '../cli.js'
 import { startConsumer } from '../consumer.js'
 import { closeOnSignal, exitOnConfigError, startServer } from '../server.js'
@@ -26,7 +27,8 @@ export function registerRun (program: Command, io: CliIO): void {
     .description('run the server and the consumer together in one process')
     .action(async () => {
       const server = await startServer(io.env).catch(exitOnConfigError)
-      const consumer = await startConsumer({ env: io.env, logger: server.log.child({ process: 'consumer' }) as never })
+      const logger = (server.log as unknown as Logger).child({ process: 'consumer' })
+      const consumer = await startConsumer({ env: io.env, logger })
         .catch(exitOnConfigError)
       const timeoutMs = server.config.SHUTDOWN_TIMEOUT_MS * 2 + 2000
       closeOnSignal(server.log, timeoutMs, async () => {

@@ -21,7 +21,7 @@ test('start runs server and consumer together', async (t) => {
   const body = readFixture('pulse_v1__akshaysharma096_Sqreen-Engineering-Challenge.json')
   const response = await fetch(`http://127.0.0.1:${port ?? ''}/v1/webhook`, {
     method: 'POST',
-    body,
+    body: new Uint8Array(body),
     headers: { 'content-type': 'application/json', 'x-sqreen-integrity': sign(body, secret) }
   })
   t.equal(response.status, 200)

@@ -47,9 +47,10 @@ test('consumer killed with SIGKILL mid-stream', async (t) => {
   })()
 
   await waitUntil(() => relay.slack.received.length >= 60, 30_000, '60 Slack messages')
-  // Everything received by now was answered well before the kill.
+  // What the stand-ins have now was answered well before the kill, even
+  // on a loaded machine.
   const settledBefore = receivedTexts(relay)
-  await delay(300)
+  await delay(1500)
   consumer.kill('SIGKILL')
   t.equal(await waitForExit(consumer), 'SIGKILL')
   t.comment(`killed after ${sent} of ${total} notifications were sent`)
@@ -65,8 +66,11 @@ test('consumer killed with SIGKILL mid-stream', async (t) => {
   for (const receiver of receivers) {
     const counts = countCopies(runId, texts[receiver])
     t.equal(counts.size, total, `${receiver} lost nothing`)
-    const settled = countCopies(runId, settledBefore[receiver])
-    const repeated = [...settled.keys()].filter((index) => counts.get(index) !== copiesPerReceiver[receiver])
+    // A delivery to several SMS numbers succeeded only once every number got it.
+    const settled = [...countCopies(runId, settledBefore[receiver])]
+      .filter(([, count]) => count === copiesPerReceiver[receiver])
+      .map(([index]) => index)
+    const repeated = settled.filter((index) => counts.get(index) !== copiesPerReceiver[receiver])
     t.same(repeated, [], `${receiver} got nothing again that it had before the kill`)
     duplicates += [...counts.values()].filter((count) => count > copiesPerReceiver[receiver]).length
   }
