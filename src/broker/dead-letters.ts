@@ -51,9 +51,8 @@ export function describeDeadLetter (message: GetMessage): DeadLetter {
 /**
  * Walks the dead-letter queue and applies `action` to the messages that
  * match the filter. Every message taken stays unacknowledged until the
- * walk ends, so the queue is read once; listing then returns them all, and
- * replay or purge acknowledge only the ones they handled. Closing the
- * channel puts the rest back.
+ * walk ends, so each message is read once. Replay and purge acknowledge
+ * only the ones they handled, and closing the channel puts the rest back.
  */
 export async function processDeadLetters (
   channel: ConfirmChannel,
@@ -94,8 +93,8 @@ async function replay (
   message: GetMessage,
   letter: DeadLetter
 ): Promise<void> {
-  const kept = { ...(message.properties.headers ?? {}) }
-  for (const name of failureHeaders) Reflect.deleteProperty(kept, name)
+  const replayHeaders = { ...(message.properties.headers ?? {}) }
+  for (const name of failureHeaders) Reflect.deleteProperty(replayHeaders, name)
   const toRouting = letter.receiver === ''
   await publisher.publish(
     toRouting ? names.ingest : names.deliver,
@@ -106,7 +105,7 @@ async function replay (
       contentType: 'application/json',
       type: message.properties.type,
       headers: {
-        ...kept,
+        ...replayHeaders,
         [headers.attempts]: 0,
         [headers.replays]: (headerNumber(message.properties.headers, headers.replays) ?? 0) + 1
       }

@@ -71,7 +71,7 @@ export interface DeliveryTopology {
 
 /**
  * Declares one delivery queue per receiver, the retry tiers and the dead
- * letter queue. A retry tier holds a message until its TTL (or its own
+ * letter queue. A retry tier keeps a message until its TTL (or its own
  * shorter expiration) runs out, then dead-letters it back to the deliver
  * exchange under its original routing key: the receiver's name.
  */

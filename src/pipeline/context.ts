@@ -7,7 +7,7 @@ import type { RoutingTable } from '../routing/types.js'
 import type { DedupStore } from './dedup.js'
 import type { RetryPolicy } from './retry.js'
 
-/** What the routing and delivery stages share inside one consumer process. */
+/** State shared by the routing and delivery stages of one consumer process. */
 export interface PipelineContext {
   names: TopologyNames
   logger: Logger

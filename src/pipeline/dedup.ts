@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
  * What the routing stage remembers of a notification it routed: which
  * message carried it and when. Records live in a RabbitMQ stream that every
  * consumer process reads from its start, so a process that takes over the
- * route queue (it has a single active consumer) knows what the previous one
+ * route queue (it has a single active consumer) finds what the previous one
  * routed.
  */
 export interface DedupRecord {

@@ -7,7 +7,7 @@ export interface RetryPolicy {
 
 export interface RetryPlan {
   delayMs: number
-  /** TTL of the retry queue that holds the message. */
+  /** TTL of the retry queue that keeps the message. */
   tierMs: number
 }
 
@@ -27,8 +27,8 @@ export function planRetry (
   const longest = policy.tiersMs[policy.tiersMs.length - 1] ?? policy.baseDelayMs
   const backoff = policy.baseDelayMs * 2 ** Math.max(failedAttempts - 1, 0)
   const jittered = Math.round(backoff * (0.8 + 0.4 * random()))
-  const wanted = Math.max(jittered, retryAfterMs ?? 0)
-  const delayMs = Math.min(wanted, longest)
+  const requested = Math.max(jittered, retryAfterMs ?? 0)
+  const delayMs = Math.min(requested, longest)
   const tierMs = policy.tiersMs.find((tier) => tier >= delayMs) ?? longest
   return { delayMs, tierMs }
 }

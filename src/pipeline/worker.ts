@@ -11,7 +11,7 @@ export type DeliveryOutcome = 'delivered' | 'retried' | 'dead_lettered'
 
 /**
  * Hands one delivery to its receiver's backend. On success the caller
- * acknowledges it; on failure it is first republished, with confirms, to a
+ * acknowledges it. On failure it is first republished, with confirms, to a
  * retry tier or to the dead-letter queue, and only then acknowledged.
  */
 export async function deliverMessage (
@@ -102,7 +102,7 @@ async function handleFailure (context: PipelineContext, failure: Failure): Promi
   return count(context, receiver, 'dead_lettered')
 }
 
-/** One line for the dead-letter header: the status and the channel's reason. */
+/** Formats the dead-letter reason: the status and the channel's message. */
 function describe (error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
   const status = error instanceof DeliveryError && error.status !== undefined ? `${error.status} ` : ''
