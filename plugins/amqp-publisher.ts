@@ -78,22 +78,23 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
         }
       }
     ))
-    const timeout = new AbortController()
+    // A plain timer, because aborting a timers/promises delay builds an
+    // AbortError with a stack trace on every request: 9 % of the server's
+    // CPU in a profile of single-notification requests.
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => { reject(new Error(`no confirm within ${timeoutMs} ms`)) }, timeoutMs)
+    })
     const stopTimer = fastify.metrics.publishConfirmDuration.startTimer()
     try {
-      await Promise.race([
-        Promise.all(confirms),
-        delay(timeoutMs, undefined, { signal: timeout.signal }).then(() => {
-          throw new Error(`no confirm within ${timeoutMs} ms`)
-        })
-      ])
+      await Promise.race([Promise.all(confirms), timedOut])
       stopTimer()
       for (const item of items) fastify.metrics.notificationsAccepted.inc({ type: notificationType(item) })
     } catch (err) {
       fastify.log.error({ err, requestId, count: items.length }, 'publish not confirmed')
       throw new BrokerUnavailableError({ cause: err })
     } finally {
-      timeout.abort()
+      clearTimeout(timer)
     }
   }
 
