@@ -12,6 +12,7 @@ import webhookRoutes from '../plugins/v1/webhook.js'
 import { loadConfig, serverConfigSchema } from './config.js'
 import { BodyTooLargeError, InvalidNotificationError, NotFoundError } from './errors.js'
 import { loggerOptions } from './logger.js'
+import { securityHeaders } from './security-headers.js'
 
 export interface AppOptions {
   env: NodeJS.ProcessEnv
@@ -24,11 +25,7 @@ async function appPlugin (fastify: FastifyInstance, options: AppOptions): Promis
     const error = new NotFoundError(request.method, request.url.split('?')[0])
     return await reply.code(404).send(errorBody(error, 404))
   })
-  await fastify.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"] } },
-    frameguard: { action: 'deny' },
-    hsts: { maxAge: 31536000, includeSubDomains: true }
-  })
+  await fastify.register(helmet, securityHeaders)
   await fastify.register(configPlugin, { env: options.env })
   await fastify.register(metricsPlugin)
   await fastify.register(signaturePlugin)
@@ -53,6 +50,8 @@ export async function buildServer (options: BuildServerOptions): Promise<Fastify
       : { loggerInstance: options.logger }),
     bodyLimit: config.BODY_LIMIT,
     requestIdHeader: false,
+    // The same key as the consumer's lines, to follow one alert across both.
+    requestIdLogLabel: 'requestId',
     genReqId: requestId,
     forceCloseConnections: 'idle',
     ajv: {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs'
+import { readFileSync, realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Command, CommanderError } from 'commander'
 import { runCheckConfig } from './commands/check-config.js'
@@ -23,6 +23,7 @@ export interface CliIO {
 export function buildProgram (io: CliIO): Command {
   const program = new Command('sqreen-relay')
     .description('Relay signed Sqreen webhooks through RabbitMQ to Slack, e-mail, SMS and more')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride()
 
@@ -60,6 +61,19 @@ function registerCheckConfig (program: Command, io: CliIO): void {
         throw new CommanderError(exitCode, 'sqreen-relay.check-config', 'invalid configuration')
       }
     })
+}
+
+/** Reads the version from package.json, found from src/ and from dist/src/. */
+function packageVersion (): string {
+  for (const path of ['../package.json', '../../package.json']) {
+    try {
+      const { name, version } = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string, version?: string }
+      if (name === 'sqreen-relay' && version !== undefined) return version
+    } catch {
+      // Not at this level: the other one is tried.
+    }
+  }
+  return 'unknown'
 }
 
 /**

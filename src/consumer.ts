@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import helmet from '@fastify/helmet'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
 import { Registry } from 'prom-client'
@@ -8,6 +9,7 @@ import { metricsHandler } from '../plugins/metrics.js'
 import { loadConfig, type Config } from './config.js'
 import { loggerOptions } from './logger.js'
 import { createConsumerMetrics } from './metrics.js'
+import { securityHeaders } from './security-headers.js'
 import { DeliveryConsumer } from './pipeline/consumer.js'
 import { routingFromEnv } from './routing/env.js'
 import { loadRoutesFile } from './routing/file.js'
@@ -74,6 +76,7 @@ export async function startConsumer (options: StartConsumerOptions): Promise<Con
 function buildConsumerHttp (consumer: DeliveryConsumer, registry: Registry): FastifyInstance {
   // Probes and scrapes come every few seconds, so requests are not logged.
   const http = Fastify({ logger: false })
+  void http.register(helmet, securityHeaders)
   http.get('/healthz', async () => ({ status: 'ok' }))
   http.get('/readyz', async (request, reply) => {
     if (consumer.ready) return { status: 'ready' }

@@ -366,3 +366,9 @@ test('exit code reaches the process', async (t) => {
   const error = await execFileAsync(process.execPath, argv, { env }).catch((err) => err)
   t.match(error, { code: 1, stderr: /^error: missing secret/ })
 })
+
+test('--version prints the package version', async (t) => {
+  const result = await run(['--version'])
+  t.equal(result.code, 0)
+  t.match(result.stdout, /^\d+\.\d+\.\d+\n$/)
+})

@@ -1,7 +1,8 @@
 import type { Command } from 'commander'
 import type { Logger } from 'pino'
 import type { CliIO } from '../cli.js'
-import { startConsumer } from '../consumer.js'
+import { loadConfig } from '../config.js'
+import { loadRouting, startConsumer } from '../consumer.js'
 import { closeOnSignal, exitOnConfigError, startServer } from '../server.js'
 
 /**
@@ -26,6 +27,13 @@ export function registerRun (program: Command, io: CliIO): void {
   program.command('start')
     .description('run the server and the consumer together in one process')
     .action(async () => {
+      // Check the consumer's settings first, so a bad one stops start-up
+      // before the server accepts anything.
+      try {
+        loadRouting(loadConfig(io.env), io.env)
+      } catch (err) {
+        exitOnConfigError(err)
+      }
       const server = await startServer(io.env).catch(exitOnConfigError)
       const logger = (server.log as unknown as Logger).child({ process: 'consumer' })
       const consumer = await startConsumer({ env: io.env, logger })

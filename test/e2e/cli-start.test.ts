@@ -39,6 +39,13 @@ test('serve without a secret names the variable', async (t) => {
   t.notMatch(cli.output.join(''), /at .*\.ts:\d+/, 'no stack trace')
 })
 
+test('start checks the consumer settings first', async (t) => {
+  const cli = spawnEntry('src/cli.ts', { SQREEN_WEBHOOK_SECRET: 's', PORT: '0', EMAIL_TO: 'x@example.com' }, ['start'])
+  t.equal(await waitForExit(cli), 78)
+  t.match(cli.output.join(''), /SMTP_URL/)
+  t.notMatch(cli.output.join(''), /Server listening/, 'the server never listened')
+})
+
 test('consume with a partial e-mail group names the variables', async (t) => {
   const cli = spawnEntry('src/cli.ts', { SMTP_URL: 'smtp://127.0.0.1:1', EMAIL_FROM: '', EMAIL_TO: '' }, ['consume'])
   t.equal(await waitForExit(cli), 78)

@@ -83,7 +83,8 @@ test('consumer killed with SIGKILL mid-stream', async (t) => {
 test('SIGTERM under load drains both processes', async (t) => {
   const relay = await startRelay({ label: 'sigterm', withoutConsumer: true })
   t.teardown(relay.close)
-  const env = { ...relay.env, LOG_LEVEL: 'info' }
+  // Long enough for every delivery in flight to finish on a loaded machine.
+  const env = { ...relay.env, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '20000' }
   const server = spawnEntry('src/server.ts', env)
   const consumer = spawnEntry('src/consumer.ts', env)
   t.teardown(() => {
@@ -117,7 +118,7 @@ test('SIGTERM under load drains both processes', async (t) => {
   await waitUntil(() => accepted.size >= 150, 30_000, '150 accepted notifications')
   server.kill('SIGTERM')
   consumer.kill('SIGTERM')
-  const [serverExit, consumerExit] = await Promise.all([waitForExit(server, 20_000), waitForExit(consumer, 20_000)])
+  const [serverExit, consumerExit] = await Promise.all([waitForExit(server, 45_000), waitForExit(consumer, 45_000)])
   stopped = true
   await senders
   t.equal(serverExit, 0, 'the server exits 0')
