@@ -155,8 +155,9 @@ export class DeliveryConsumer {
     await admin.close()
 
     const confirm = await model.createConfirmChannel()
-    const publisher = new ConfirmPublisher(confirm)
     this.#watch(confirm)
+    // Set before any consumer starts, so the first messages can be routed.
+    this.#publisher = new ConfirmPublisher(confirm)
     this.#consumers = []
     this.#barrier = null
     if (dedup !== undefined) await this.#tailDedupStream(model, dedup.store, dedup.stream)
@@ -173,7 +174,6 @@ export class DeliveryConsumer {
     for (const receiver of this.#receivers()) {
       await this.#consume(worker, deliveryQueue(names, receiver), (message) => this.#deliver(worker, receiver, message))
     }
-    this.#publisher = publisher
     this.#ready = true
     this.#options.metrics.brokerConnected.set(1)
   }
