@@ -21,12 +21,18 @@ const factories: { [Type in ReceiverType]?: FactoryOf<Type> } = {
   webhook: createWebhookBackend
 }
 
+export interface BackendDefaults {
+  /** Time allowed for one request to the channel, in milliseconds. */
+  timeoutMs?: number
+}
+
 /**
  * Creates the backend of a receiver, with a child logger that names the
  * receiver and the backend. Throws a ConfigError for a type that has no
- * backend.
+ * backend, or for settings the backend cannot use; the error names the
+ * receiver and never repeats the settings, which may hold credentials.
  */
-export function createBackend (spec: ReceiverSpec, logger: Logger): Backend {
+export function createBackend (spec: ReceiverSpec, logger: Logger, defaults: BackendDefaults = {}): Backend {
   // The map pairs each type with its factory, which TypeScript cannot follow through a lookup.
   const factory = factories[spec.type] as BackendFactory<ReceiverSpec> | undefined
   if (factory === undefined) {
@@ -35,5 +41,11 @@ export function createBackend (spec: ReceiverSpec, logger: Logger): Backend {
       `Receiver "${spec.name}" has type "${spec.type}", which has no backend: use one of ${known}`
     )
   }
-  return factory(spec, logger.child({ receiver: spec.name, backend: spec.type }))
+  try {
+    return factory({ ...defaults, ...spec }, logger.child({ receiver: spec.name, backend: spec.type }))
+  } catch (err) {
+    if (err instanceof ConfigError) throw err
+    const reason = err instanceof Error ? err.message : String(err)
+    throw new ConfigError(`Receiver "${spec.name}" (${spec.type}) has invalid settings: ${reason}`)
+  }
 }

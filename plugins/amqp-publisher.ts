@@ -33,6 +33,7 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
   const timeoutMs = config.PUBLISH_TIMEOUT_MS
   let publisher: ConfirmPublisher | null = null
   let broker: Broker | undefined
+  let closing = false
 
   broker = await Broker.open({
     url: config.AMQP_URL,
@@ -43,7 +44,7 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
       await assertIngest(channel, names)
       const next = new ConfirmPublisher(channel)
       watchChannel(channel, (reason) => {
-        if (publisher !== next) return
+        if (publisher !== next || closing) return
         publisher = null
         fastify.metrics.brokerConnected.set(0)
         void broker?.reset(reason)
@@ -104,10 +105,12 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
   })
 
   fastify.addHook('onClose', async () => {
+    closing = true
     // Finish the confirms of requests still in flight before closing.
-    const pending = publisher?.drain()
-    if (pending !== undefined) {
-      await Promise.race([pending, delay(config.SHUTDOWN_TIMEOUT_MS)])
+    const current = publisher
+    if (current !== null) {
+      await Promise.race([current.drain(), delay(config.SHUTDOWN_TIMEOUT_MS)])
+      await current.channel.close().catch(() => {})
     }
     await broker?.close()
   })

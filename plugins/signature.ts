@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest, preValidationAsyncHookHandler } from 'fastify'
 import { parseSecrets, verifySignature } from '../src/signature.js'
 import {
+  ConfigError,
   SignatureMalformedError,
   SignatureMismatchError,
   SignatureMissingError
@@ -18,6 +19,9 @@ export const signatureHeader = 'x-sqreen-integrity'
 
 async function signaturePlugin (fastify: FastifyInstance): Promise<void> {
   const secrets = parseSecrets(fastify.config.SQREEN_WEBHOOK_SECRET ?? '')
+  if (secrets.length === 0) {
+    throw new ConfigError('SQREEN_WEBHOOK_SECRET holds no secret: set it to the secret of the Sqreen webhook, or a comma-separated list of them')
+  }
 
   async function verifySqreenSignature (request: FastifyRequest): Promise<void> {
     const header = request.headers[signatureHeader]

@@ -10,7 +10,13 @@ import amqpPublisherPlugin from '../plugins/amqp-publisher.js'
 import healthPlugin from '../plugins/health.js'
 import webhookRoutes from '../plugins/v1/webhook.js'
 import { loadConfig, serverConfigSchema } from './config.js'
-import { BodyTooLargeError, InvalidNotificationError, NotFoundError } from './errors.js'
+import {
+  BodyTooLargeError,
+  InvalidNotificationError,
+  NotFoundError,
+  ShuttingDownError,
+  UnsupportedMediaTypeError
+} from './errors.js'
 import { loggerOptions } from './logger.js'
 import { securityHeaders } from './security-headers.js'
 
@@ -20,6 +26,11 @@ export interface AppOptions {
 
 /** The root plugin of the server: every plugin and route, in order. */
 async function appPlugin (fastify: FastifyInstance, options: AppOptions): Promise<void> {
+  let closing = false
+  fastify.addHook('preClose', async () => { closing = true })
+  fastify.addHook('onRequest', async () => {
+    if (closing) throw new ShuttingDownError()
+  })
   fastify.setErrorHandler(handleError)
   fastify.setNotFoundHandler(async (request, reply) => {
     const error = new NotFoundError(request.method, request.url.split('?')[0])
@@ -54,6 +65,10 @@ export async function buildServer (options: BuildServerOptions): Promise<Fastify
     requestIdLogLabel: 'requestId',
     genReqId: requestId,
     forceCloseConnections: 'idle',
+    // Requests arriving while closing get the relay's own 503 with Retry-After.
+    return503OnClosing: false,
+    // A client that trickles its body cannot hold a socket for long.
+    requestTimeout: 30_000,
     ajv: {
       // Validate the body as sent: no coercion, no removed or defaulted fields.
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false }
@@ -80,6 +95,11 @@ async function handleError (error: FastifyError, request: FastifyRequest, reply:
     return await reply.code(422).send(errorBody(invalid.error, 422, { pointer: invalid.pointer }))
   }
   const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
+  if (status === 415 && !(error instanceof UnsupportedMediaTypeError)) {
+    // Fastify itself rejects a Content-Type it cannot parse, such as `a/b/c`.
+    const type = JSON.stringify(request.headers['content-type'] ?? 'none')
+    return await reply.code(415).send(errorBody(new UnsupportedMediaTypeError(type), 415))
+  }
   if (status === 413) {
     return await reply.code(413).send(errorBody(new BodyTooLargeError(request.server.config.BODY_LIMIT), 413))
   }

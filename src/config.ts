@@ -12,7 +12,7 @@ export const configSchema = {
   type: 'object',
   properties: {
     SQREEN_WEBHOOK_SECRET: { type: 'string', minLength: 1 },
-    AMQP_URL: { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672' },
+    AMQP_URL: { type: 'string', pattern: '^amqps?://', default: 'amqp://guest:guest@127.0.0.1:5672' },
     AMQP_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', default: 'sqreen-relay' },
     HOST: { type: 'string', default: '127.0.0.1' },
     PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },

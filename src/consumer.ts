@@ -14,7 +14,7 @@ import { DeliveryConsumer } from './pipeline/consumer.js'
 import { routingFromEnv } from './routing/env.js'
 import { loadRoutesFile } from './routing/file.js'
 import type { RoutingTable } from './routing/types.js'
-import { closeOnSignal, exitOnConfigError } from './server.js'
+import { closeOnSignal, exitOnConfigError, listenError } from './server.js'
 
 export interface ConsumerProcess {
   config: Config
@@ -45,7 +45,9 @@ export async function startConsumer (options: StartConsumerOptions): Promise<Con
   const logger = options.logger ?? pino(loggerOptions(config.LOG_LEVEL))
   const routing = loadRouting(config, options.env)
   const backends = new Map<string, Backend>()
-  for (const spec of routing.receivers) backends.set(spec.name, createBackend(spec, logger))
+  for (const spec of routing.receivers) {
+    backends.set(spec.name, createBackend(spec, logger, { timeoutMs: config.DELIVERY_TIMEOUT_MS }))
+  }
 
   const registry = new Registry()
   let consumer: DeliveryConsumer | undefined
@@ -55,8 +57,13 @@ export async function startConsumer (options: StartConsumerOptions): Promise<Con
   })
   consumer = new DeliveryConsumer({ config, logger, routing, backends, metrics })
   const http = buildConsumerHttp(consumer, registry)
+  // Listen first: a busy port must stop start-up before anything is consumed.
+  try {
+    await http.listen({ host: config.CONSUMER_HOST, port: config.CONSUMER_PORT })
+  } catch (err) {
+    throw listenError(err, 'CONSUMER_HOST', 'CONSUMER_PORT', config.CONSUMER_HOST, config.CONSUMER_PORT)
+  }
   await consumer.start()
-  await http.listen({ host: config.CONSUMER_HOST, port: config.CONSUMER_PORT })
   logger.info({ receivers: [...backends.keys()] }, 'consumer started')
 
   const running = consumer

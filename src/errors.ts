@@ -54,6 +54,12 @@ export const BrokerUnavailableError = createError(
   503
 )
 
+export const ShuttingDownError = createError(
+  'RELAY_SHUTTING_DOWN',
+  'The server is shutting down: retry after the delay in Retry-After',
+  503
+)
+
 export const NotFoundError = createError(
   'RELAY_NOT_FOUND',
   'No route %s %s: the webhook endpoint is POST /v1/webhook',

@@ -7,8 +7,20 @@ import { ConfigError } from './errors.js'
 /** Builds the server and listens on HOST:PORT. */
 export async function startServer (env: NodeJS.ProcessEnv): Promise<FastifyInstance> {
   const server = await buildServer({ env })
-  await server.listen({ host: server.config.HOST, port: server.config.PORT })
+  try {
+    await server.listen({ host: server.config.HOST, port: server.config.PORT })
+  } catch (err) {
+    await server.close()
+    throw listenError(err, 'HOST', 'PORT', server.config.HOST, server.config.PORT)
+  }
   return server
+}
+
+/** Names the variables to change when a program cannot listen. */
+export function listenError (err: unknown, hostName: string, portName: string, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === undefined || !['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return err
+  return new ConfigError(`cannot listen on ${host}:${port} (${code}): set ${hostName} and ${portName} to a free local address`, { cause: err })
 }
 
 /**

@@ -40,3 +40,8 @@ test('empty values count as unset', async (t) => {
   t.equal(config.SLACK_WEBHOOK_URL, undefined)
   t.equal(config.PORT, 3000)
 })
+
+test('amqp url must be amqp or amqps', async (t) => {
+  t.throws(() => loadConfig({ AMQP_URL: 'http://127.0.0.1:5672' }), { message: /AMQP_URL must match pattern/ })
+  t.equal(loadConfig({ AMQP_URL: 'amqps://broker.example:5671' }).AMQP_URL, 'amqps://broker.example:5671')
+})

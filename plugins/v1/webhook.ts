@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
   InvalidJsonError,
+  InvalidNotificationError,
   UnsupportedMediaTypeError
 } from '../../src/errors.js'
 import { batchSchema, notificationSchema } from '../../src/notifications/schema.js'
@@ -12,6 +13,9 @@ declare module 'fastify' {
     singleNotification?: boolean
   }
 }
+
+/** Deepest nesting of arrays and objects accepted in one notification. */
+export const maxNestingDepth = 64
 
 const jsonType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i
 
@@ -34,6 +38,33 @@ async function parseJson (request: FastifyRequest): Promise<void> {
   const single = body !== null && typeof body === 'object' && !Array.isArray(body)
   request.singleNotification = single
   request.body = single ? [body] : body
+  if (Array.isArray(request.body)) rejectDeepItems(request.body as unknown[], single)
+}
+
+/**
+ * Rejects an item nested deeper than maxNestingDepth. Sqreen's bodies are
+ * a few levels deep, and serialising or hashing a deeper one recursively
+ * could overflow the stack.
+ */
+function rejectDeepItems (items: unknown[], single: boolean): void {
+  items.forEach((item, index) => {
+    if (nestingDepth(item) <= maxNestingDepth) return
+    const where = single ? 'the notification' : `/${index}`
+    throw new InvalidNotificationError(`${where} is nested deeper than ${maxNestingDepth} levels`)
+  })
+}
+
+/** Depth of arrays and objects in a parsed JSON value, without recursion. */
+export function nestingDepth (value: unknown): number {
+  let deepest = 0
+  const pending: Array<[unknown, number]> = [[value, 0]]
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop() as [unknown, number]
+    if (current === null || typeof current !== 'object') continue
+    deepest = Math.max(deepest, depth + 1)
+    for (const child of Object.values(current)) pending.push([child, depth + 1])
+  }
+  return deepest
 }
 
 /** POST /v1/webhook: the endpoint Sqreen sends its notifications to. */

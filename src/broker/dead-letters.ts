@@ -65,12 +65,15 @@ export async function processDeadLetters (
   // A failed operation closes the channel and also emits 'error'; the
   // rejected promise carries the same failure to the caller.
   channel.on('error', () => {})
+  let parked: number
   try {
-    await channel.checkQueue(names.deadLetters)
+    parked = (await channel.checkQueue(names.deadLetters)).messageCount
   } catch (err) {
     throw new Error(`queue "${names.deadLetters}" not found: check AMQP_PREFIX, or start the consumer once to declare it`, { cause: err })
   }
-  while (handled.length < filter.limit) {
+  // Only the messages parked when the walk starts: a replayed message that
+  // fails again comes back at the tail and must not be taken a second time.
+  for (let taken = 0; taken < parked && handled.length < filter.limit; taken++) {
     const message = await channel.get(names.deadLetters, { noAck: false })
     if (message === false) break
     const letter = describeDeadLetter(message)

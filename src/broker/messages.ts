@@ -17,8 +17,8 @@ export const headers = {
   lastFailedAt: 'x-last-failed-at',
   lastError: 'x-last-error',
   errorKind: 'x-error-kind',
-  /** Binding key of the retry tiers; a headers exchange ignores x- headers. */
-  retryTier: 'retry-tier',
+  /** TTL of the retry queue the message waited in, in ms. */
+  retryTier: 'x-retry-tier',
   deadLetteredAt: 'x-dead-lettered-at',
   /** Times an operator replayed the message from the dead-letter queue. */
   replays: 'x-replays'

@@ -1,5 +1,4 @@
 import type { Channel } from 'amqplib'
-import { headers } from './messages.js'
 
 /*
  * Every exchange, queue and routing key of the relay, and the function that
@@ -17,7 +16,7 @@ export interface TopologyNames {
   routeKey: string
   /** Direct exchange of deliveries, keyed by receiver name. */
   deliver: string
-  /** Headers exchange of the retry tiers, keyed by the `retry-tier` header. */
+  /** Direct exchange of the retry queues, keyed by `<receiver>.<tier ms>`. */
   retry: string
   deadLetters: string
   prefix: string
@@ -39,8 +38,13 @@ export function deliveryQueue (names: TopologyNames, receiver: string): string {
   return `${names.deliver}.${receiver}`
 }
 
-export function retryQueue (names: TopologyNames, tierMs: number): string {
-  return `${names.retry}.${tierMs}ms`
+/** Routing key of a receiver's retry queue for one tier. */
+export function retryKey (receiver: string, tierMs: number): string {
+  return `${receiver}.${tierMs}`
+}
+
+export function retryQueue (names: TopologyNames, receiver: string, tierMs: number): string {
+  return `${names.retry}.${receiver}.${tierMs}ms`
 }
 
 /**
@@ -70,10 +74,12 @@ export interface DeliveryTopology {
 }
 
 /**
- * Declares one delivery queue per receiver, the retry tiers and the dead
- * letter queue. A retry tier keeps a message until its TTL (or its own
+ * Declares one delivery queue per receiver, its retry queues and the dead
+ * letter queue. A retry queue keeps a message until its TTL (or its own
  * shorter expiration) runs out, then dead-letters it back to the deliver
- * exchange under its original routing key: the receiver's name.
+ * exchange under the receiver's name. Each receiver has its own retry
+ * queues: expiry happens only at the head of a queue, so a shared queue
+ * would let one receiver's long wait delay another's retry.
  */
 export async function assertDelivery (
   channel: Channel,
@@ -82,29 +88,34 @@ export async function assertDelivery (
 ): Promise<void> {
   await assertIngest(channel, names)
   await channel.assertExchange(names.deliver, 'direct', { durable: true })
-  await channel.assertExchange(names.retry, 'headers', { durable: true })
+  await channel.assertExchange(names.retry, 'direct', { durable: true })
   for (const receiver of topology.receivers) {
     const queue = deliveryQueue(names, receiver)
     await channel.assertQueue(queue, { durable: true, arguments: quorum })
     await channel.bindQueue(queue, names.deliver, receiver)
-  }
-  for (const tier of topology.retryTiersMs) {
-    const queue = retryQueue(names, tier)
-    await channel.assertQueue(queue, {
-      durable: true,
-      arguments: {
-        ...quorum,
-        'x-message-ttl': tier,
-        'x-dead-letter-exchange': names.deliver,
-        // At-least-once dead-lettering keeps a message in the tier until the
-        // deliver exchange's queue confirmed it, and requires reject-publish.
-        'x-dead-letter-strategy': 'at-least-once',
-        'x-overflow': 'reject-publish'
-      }
-    })
-    await channel.bindQueue(queue, names.retry, '', { 'x-match': 'all', [headers.retryTier]: String(tier) })
+    for (const tier of topology.retryTiersMs) {
+      await assertRetryQueue(channel, names, receiver, tier)
+    }
   }
   await channel.assertQueue(names.deadLetters, { durable: true, arguments: quorum })
+}
+
+async function assertRetryQueue (channel: Channel, names: TopologyNames, receiver: string, tier: number): Promise<void> {
+  const queue = retryQueue(names, receiver, tier)
+  await channel.assertQueue(queue, {
+    durable: true,
+    arguments: {
+      ...quorum,
+      'x-message-ttl': tier,
+      'x-dead-letter-exchange': names.deliver,
+      'x-dead-letter-routing-key': receiver,
+      // At-least-once dead-lettering keeps a message in the queue until the
+      // delivery queue confirmed it, and requires reject-publish.
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish'
+    }
+  })
+  await channel.bindQueue(queue, names.retry, retryKey(receiver, tier))
 }
 
 export async function assertDedupStream (

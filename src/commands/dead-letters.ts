@@ -62,18 +62,24 @@ async function runDeadLetters (
   } catch (err) {
     command.error(`error: cannot connect to RabbitMQ at ${redactUrl(config.AMQP_URL)}: ${(err as Error).message}`)
   }
+  const channel = await connection.createConfirmChannel()
+  let letters: DeadLetter[]
   try {
-    const channel = await connection.createConfirmChannel()
-    const letters = await processDeadLetters(channel, topologyNames(config.AMQP_PREFIX), action, {
+    letters = await processDeadLetters(channel, topologyNames(config.AMQP_PREFIX), action, {
       receiver: options.receiver,
       limit
-    }).catch((err: Error) => command.error(`error: ${err.message}`))
-    for (const letter of letters) io.stdout(`${options.json === true ? asJson(letter) : asLine(letter)}\n`)
-    const verb = { list: 'listed', replay: 'replayed', purge: 'purged' }[action]
-    if (options.json !== true) io.stdout(`${letters.length} message(s) ${verb}\n`)
-  } finally {
-    await connection.close()
+    })
+  } catch (err) {
+    await connection.close().catch(() => {})
+    command.error(`error: ${(err as Error).message}`)
   }
+  // Closing the channel first makes the broker process every
+  // acknowledgement before the connection goes; the rest are requeued.
+  await channel.close().catch(() => {})
+  await connection.close()
+  for (const letter of letters) io.stdout(`${options.json === true ? asJson(letter) : asLine(letter)}\n`)
+  const verb = { list: 'listed', replay: 'replayed', purge: 'purged' }[action]
+  if (options.json !== true) io.stdout(`${letters.length} message(s) ${verb}\n`)
 }
 
 function timestamp (value: number | null): string {

@@ -27,8 +27,20 @@ export function canonicalJson (value: unknown): string {
   return JSON.stringify(value) ?? 'null'
 }
 
-/** The notification's type in either format. */
+/**
+ * Longest type kept in AMQP properties, headers and metric labels. The
+ * AMQP `type` property is a short string of at most 255 bytes, and Sqreen's
+ * own types are under 40 characters.
+ */
+export const maxTypeLength = 64
+
+/**
+ * Returns the notification's type in either format, cut to maxTypeLength
+ * characters of [A-Za-z0-9_.-] so that it fits AMQP fields and labels.
+ */
 export function notificationType (item: SqreenItem): string {
   const type = item.message_type ?? item.sqreen_payload_type
-  return typeof type === 'string' ? type : 'unknown'
+  if (typeof type !== 'string') return 'unknown'
+  const safe = type.replace(/[^\w.-]/g, '_').slice(0, maxTypeLength)
+  return safe === '' ? 'unknown' : safe
 }

@@ -50,6 +50,8 @@ export class DeliveryConsumer {
   #broker: Broker | null = null
   #publisher: ConfirmPublisher | null = null
   #consumers: Array<{ channel: Channel, tag: string }> = []
+  /** Channels of the current connection, closed one by one on stop. */
+  #channels: Channel[] = []
   #ready = false
   #stopping = false
   readonly #inFlight = new Set<Promise<void>>()
@@ -110,6 +112,10 @@ export class DeliveryConsumer {
     }
     const settled = Promise.allSettled([...this.#inFlight])
     await Promise.race([settled, delay(this.#options.config.SHUTDOWN_TIMEOUT_MS)])
+    // Closing a channel waits for the broker to process what was sent on it.
+    // Closing only the connection can drop the last acknowledgements, and
+    // their messages would be delivered again.
+    for (const channel of this.#channels) await channel.close().catch(() => {})
     await this.#broker?.close()
     for (const backend of this.#options.backends.values()) {
       await backend.close?.().catch((err: unknown) => {
@@ -125,8 +131,10 @@ export class DeliveryConsumer {
     const queues = [
       names.route,
       names.deadLetters,
-      ...this.#receivers().map((receiver) => deliveryQueue(names, receiver)),
-      ...retry.tiersMs.map((tier) => retryQueue(names, tier))
+      ...this.#receivers().flatMap((receiver) => [
+        deliveryQueue(names, receiver),
+        ...retry.tiersMs.map((tier) => retryQueue(names, receiver, tier))
+      ])
     ]
     const channel = await this.#broker.createChannel()
     const depths: Record<string, number> = {}
@@ -154,6 +162,7 @@ export class DeliveryConsumer {
     }
     await admin.close()
 
+    this.#channels = []
     const confirm = await model.createConfirmChannel()
     this.#watch(confirm)
     // Set before any consumer starts, so the first messages can be routed.
@@ -239,8 +248,13 @@ export class DeliveryConsumer {
   async #deliver (channel: Channel, receiver: string, message: ConsumeMessage): Promise<void> {
     const dedup = this.context.dedup
     try {
-      if (dedup === undefined) await deliverMessage(this.context, receiver, message)
-      else await this.#deliverOnce(dedup, receiver, message)
+      if (dedup === undefined) {
+        await deliverMessage(this.context, receiver, message)
+      } else {
+        // A restarted process must know the attempts handled before it.
+        await this.#catchUp()
+        await this.#deliverOnce(dedup, receiver, message)
+      }
       channel.ack(message)
     } catch (err) {
       this.#options.logger.warn({ err, receiver, messageId: message.properties.messageId },
@@ -283,9 +297,9 @@ export class DeliveryConsumer {
   /**
    * Waits until this process has read every duplicate record written so
    * far: it appends a marker to the stream and waits to read it back. Runs
-   * once per connection, before the first message is routed. The route
-   * queue has a single active consumer, so a process that takes over from
-   * one that died starts routing only after this catch-up.
+   * once per connection, before the first message is routed or delivered.
+   * The route queue has a single active consumer, so a process that takes
+   * over from one that died starts routing only after this catch-up.
    */
   async #catchUp (): Promise<void> {
     const dedup = this.context.dedup
@@ -317,6 +331,7 @@ export class DeliveryConsumer {
   }
 
   #watch (channel: Channel): void {
+    this.#channels.push(channel)
     watchChannel(channel, (reason) => { void this.#reset(reason) })
   }
 

@@ -55,6 +55,7 @@ async function deliver (
     await publisher.publish('', context.names.deadLetters, message.content, {
       messageId,
       contentType: 'application/json',
+      type: message.properties.type,
       headers: {
         ...base,
         [headers.receiver]: '',

@@ -1,6 +1,7 @@
 import type { ConsumeMessage } from 'amqplib'
 import type { Logger } from 'pino'
 import { headerNumber, headerString, headers } from '../broker/messages.js'
+import { retryKey } from '../broker/topology.js'
 import { DeliveryError, PublishError } from '../errors.js'
 import { normalize } from '../notifications/normalize.js'
 import type { PipelineContext } from './context.js'
@@ -82,7 +83,7 @@ async function handleFailure (context: PipelineContext, failure: Failure): Promi
   if (retryable && failedAttempts < context.retry.maxAttempts) {
     const retryAfterMs = error instanceof DeliveryError ? error.retryAfterMs : undefined
     const plan = planRetry(context.retry, failedAttempts, retryAfterMs)
-    await publisher.publish(context.names.retry, receiver, message.content, {
+    await publisher.publish(context.names.retry, retryKey(receiver, plan.tierMs), message.content, {
       ...options,
       expiration: String(plan.delayMs),
       headers: { ...failureHeaders, [headers.retryTier]: String(plan.tierMs) }

@@ -91,3 +91,18 @@ test('dead letters purge needs a filter', async (t) => {
   t.equal(await runCli(['dead-letters', 'list'], unknown), 1)
   t.match(output.join(''), /queue "no-such-prefix.dead-letters" not found/)
 })
+
+test('slack timeout follows DELIVERY_TIMEOUT_MS', async (t) => {
+  const relay = await startRelay({
+    label: 'slack-timeout',
+    env: { DELIVERY_TIMEOUT_MS: '500', RETRY_BASE_DELAY_MS: '100', RETRY_TIERS_MS: '100,1000' }
+  })
+  t.teardown(relay.close)
+  relay.slack.respondWith({ hang: true })
+  const runId = newRunId()
+  t.equal((await postSigned(relay, JSON.stringify(faultItems(runId, 0, 1)))).status, 200)
+  await relay.slack.waitFor(2, 5000)
+  const [first, second] = relay.slack.times as [number, number]
+  t.ok(second - first >= 500, `the retry came ${second - first} ms after the hung request`)
+  t.ok(second - first < 4000, 'well before the 10 s default')
+})

@@ -32,7 +32,8 @@ test('unmatched notification is parked, then replayed', async (t) => {
   const directory = mkdtempSync(join(tmpdir(), 'relay-unmatched-'))
   const routesFile = join(directory, 'routes.yml')
   writeFileSync(routesFile, onlyPulses)
-  const relay = await startRelay({ label: 'unmatched', receivers: ['slack'], env: { ROUTES_FILE: routesFile } })
+  const logs: Array<Record<string, unknown>> = []
+  const relay = await startRelay({ label: 'unmatched', receivers: ['slack'], env: { ROUTES_FILE: routesFile }, logs })
   t.teardown(relay.close)
   const deadLetters = topologyNames(relay.prefix).deadLetters
 
@@ -51,6 +52,24 @@ test('unmatched notification is parked, then replayed', async (t) => {
   t.equal(letter.kind, 'unmatched')
   t.match(letter.lastError, /no route matched a test notification/)
   t.match(letter.notification, { sqreen_payload_type: 'test' })
+
+  // A replay before the fix parks the message again, once, and returns.
+  output.length = 0
+  t.equal(await runCli(['dead-letters', 'replay', '--receiver', ''], io), 0)
+  t.match(output.join(''), /1 message\(s\) replayed/)
+  await waitUntil(() => logs.filter((line) => line.msg === 'no route matched, notification moved to dead letters').length === 2,
+    10_000, 'the second parking')
+  t.equal(await queueDepth(deadLetters), 1, 'parked again')
+
+  // Purging one of two parked messages removes exactly one.
+  t.equal((await postSigned(relay, readFixture('test_v1__kapeed2091_workorders__2.json'))).status, 200)
+  await waitUntil(() => logs.filter((line) => line.msg === 'no route matched, notification moved to dead letters').length === 3,
+    10_000, 'the third parking')
+  t.equal(await queueDepth(deadLetters), 2)
+  output.length = 0
+  t.equal(await runCli(['dead-letters', 'purge', '--receiver', '', '--limit', '1'], io), 0)
+  t.match(output.join(''), /1 message\(s\) purged/)
+  t.equal(await queueDepth(deadLetters), 1, 'one message is left')
 
   // The operator fixes the routes file and restarts the consumer.
   writeFileSync(routesFile, everything)

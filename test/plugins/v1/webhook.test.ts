@@ -88,6 +88,34 @@ test('webhook status matrix', async (t) => {
     }
   })
 
+  await t.test('422 for nesting deeper than 64 levels', async (t) => {
+    const deep = `[{"sqreen_payload_type": "test", "x": ${'['.repeat(5000)}${']'.repeat(5000)}}]`
+    const deepServer = await startServer({ AMQP_PREFIX: prefix, BODY_LIMIT: '1048576' })
+    t.teardown(async () => { await deepServer.close() })
+    await waitUntil(() => deepServer.amqp.ready)
+    const response = await deepServer.inject({ method: 'POST', url: '/v1/webhook', payload: deep, headers: signedHeaders(deep) })
+    t.equal(response.statusCode, 422)
+    t.match(response.json().message, /\/0 is nested deeper than 64 levels/)
+    const fine = `[{"sqreen_payload_type": "test", "x": ${'['.repeat(60)}${']'.repeat(60)}}]`
+    const accepted = await deepServer.inject({ method: 'POST', url: '/v1/webhook', payload: fine, headers: signedHeaders(fine) })
+    t.equal(accepted.statusCode, 200)
+  })
+
+  await t.test('415 for a content type fastify cannot parse', async (t) => {
+    for (const type of ['a/b/c', 'application/json, text/plain']) {
+      const response = await post(valid, { ...signedHeaders(valid), 'content-type': type })
+      t.equal(response.statusCode, 415, type)
+      t.equal(response.json().code, 'RELAY_UNSUPPORTED_MEDIA_TYPE', type)
+    }
+  })
+
+  await t.test('200 for an overlong type', async (t) => {
+    const body = JSON.stringify([{ sqreen_payload_type: 't'.repeat(300) }, { message_type: 'x<y>'.repeat(100), message: {} }])
+    const response = await post(body, signedHeaders(body))
+    t.equal(response.statusCode, 200)
+    t.equal(response.json().accepted, 2)
+  })
+
   await t.test('422 for more than 1000 notifications', async (t) => {
     const body = JSON.stringify(Array.from({ length: 1001 }, () => ({ sqreen_payload_type: 'test' })))
     const bigServer = await startServer({ AMQP_PREFIX: prefix, BODY_LIMIT: '1048576' })
@@ -211,4 +239,11 @@ test('metrics count accepted notifications', async (t) => {
   t.match(metrics, /sqreen_relay_publish_confirm_duration_seconds_count 1/)
   t.match(metrics, /sqreen_relay_broker_connected 1/)
   t.match(metrics, /sqreen_relay_http_requests_total\{method="POST",route="\/v1\/webhook",status_code="200"\} 1/)
+})
+
+test('a list of empty secrets stops start-up', async (t) => {
+  await t.rejects(startServer({ AMQP_PREFIX: uniquePrefix('nosecret'), SQREEN_WEBHOOK_SECRET: ' , ' }), {
+    code: 'RELAY_CONFIG_INVALID',
+    message: /SQREEN_WEBHOOK_SECRET holds no secret/
+  })
 })
