@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import helmet from '@fastify/helmet'
 import fp from 'fastify-plugin'
 import configPlugin from '../plugins/config.js'
@@ -62,7 +62,7 @@ export async function buildServer (options: BuildServerOptions): Promise<Fastify
     bodyLimit: config.BODY_LIMIT,
     requestIdHeader: false,
     // The same key as the consumer's lines, to follow one alert across both.
-    requestIdLogLabel: 'requestId',
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     genReqId: requestId,
     forceCloseConnections: 'idle',
     // Requests arriving while closing get the relay's own 503 with Retry-After.

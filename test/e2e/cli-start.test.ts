@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net'
 import { test } from 'tap'
 import { sign } from '../../src/signature.js'
 import { spawnEntry, waitForExit, waitForOutput } from '../fixtures/faults.js'
@@ -51,4 +52,17 @@ test('consume with a partial e-mail group names the variables', async (t) => {
   t.equal(await waitForExit(cli), 78)
   t.match(cli.output.join(''), /EMAIL_FROM/)
   t.match(cli.output.join(''), /EMAIL_TO/)
+})
+
+test('busy port names the variables', async (t) => {
+  const blocker = createServer()
+  await new Promise<void>((resolve) => { blocker.listen(0, '127.0.0.1', resolve) })
+  t.teardown(() => { blocker.close() })
+  const port = String((blocker.address() as AddressInfo).port)
+  const server = spawnEntry('src/cli.ts', { SQREEN_WEBHOOK_SECRET: 's', PORT: port, AMQP_PREFIX: 'busy-port' }, ['serve'])
+  t.equal(await waitForExit(server), 78)
+  t.match(server.output.join(''), new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\): set HOST and PORT`))
+  const consumer = spawnEntry('src/cli.ts', { CONSUMER_PORT: port, AMQP_PREFIX: 'busy-port' }, ['consume'])
+  t.equal(await waitForExit(consumer), 78)
+  t.match(consumer.output.join(''), /set CONSUMER_HOST and CONSUMER_PORT/)
 })
