@@ -1,7 +1,14 @@
 import type { CpuShares } from './proc.js'
 import { cpuPerNotification } from './ingest.js'
-import { matchingRaw, requestRate, signedMegabytes, type BenchResults } from './results.js'
-import { fixed, megabytes } from './stats.js'
+import {
+  flatSlopeBytesPerMinute,
+  matchingRaw,
+  requestRate,
+  signedMegabytes,
+  type BenchResults
+} from './results.js'
+import type { MemoryTrend } from './soak.js'
+import { fixed } from './stats.js'
 
 /*
  * The prose of BENCHMARKS.md: how each number was measured, and what the
@@ -29,12 +36,20 @@ function cpuText (shares: CpuShares, names: Record<string, string>, cores: numbe
   return [...parts, machine].join(', ')
 }
 
-/** Says whether a process at `percent` of one core had CPU to spare. */
-function saturation (label: string, percent: number | undefined): string {
-  const busy = fixed(percent ?? Number.NaN)
-  return (percent ?? 0) >= 85
-    ? `${label} used ${busy} % of one core, so it was CPU-bound`
-    : `${label} used ${busy} % of one core, so it still had CPU to spare`
+/**
+ * Describes whether the server was CPU-bound: busy on its one core, or
+ * short of CPU because the machine's cores were all busy.
+ */
+function saturation (shares: CpuShares, cores: number): string {
+  const server = shares.target ?? Number.NaN
+  const machine = shares.machine ?? Number.NaN
+  const used = `The server used ${fixed(server)} % of one core`
+  if (server >= 85) return `${used}, so it was CPU-bound`
+  if (machine >= 90 * cores) {
+    return `${used} while the machine was ${fixed(machine)} % busy of ${cores * 100} %, ` +
+      'so it waited for CPU'
+  }
+  return `${used}, so it still had CPU to spare`
 }
 
 function singleIngestFinding (results: BenchResults): string | null {
@@ -44,7 +59,7 @@ function singleIngestFinding (results: BenchResults): string | null {
   const bare = results.http.find((entry) => entry.notifications === 1)
   const connections = results.ingest.connections
   return `Single-notification ingest: ${fixed(requestRate(single))} req/s with ${connections} ` +
-    `connections. ${saturation('The server', single.cpu.target)}, at ` +
+    `connections. ${saturation(single.cpu, results.machine.cores)}, at ` +
     `${fixed(cpuPerNotification(single))} µs of CPU per request against ` +
     `${fixed(bare === undefined ? Number.NaN : cpuPerNotification(bare))} µs for the bare ` +
     'route: signature, parsing, validation, the content key, the AMQP frames, three info log ' +
@@ -62,22 +77,45 @@ function batchFinding (results: BenchResults, limit: number): string | null {
   return `Bodies of ${largest.notifications}: ${fixed(rate)} notifications/s, ` +
     `${fixed(100 * rate / raw)} % of the raw rate with as many in flight and ` +
     `${fixed(100 * rate / limit)} % of the highest raw rate measured (${fixed(limit)} msg/s). ` +
-    `${saturation('The server', largest.cpu.target)}, at ` +
+    `${saturation(largest.cpu, results.machine.cores)}, at ` +
     `${fixed(cpuPerNotification(largest))} µs of CPU per notification. ` +
     `CPU: ${cpuText(largest.cpu, ingestNames, results.machine.cores)}.`
 }
 
+/** Growth of a part of memory below which it does not explain RSS growth: 0.5 MB per minute. */
+const levelBytesPerMinute = 512 * 1024
+
+/** Names the part of a process's memory that grew after the warm-up, from its slopes. */
+function growthSource (program: string, trend: MemoryTrend): string {
+  const perMinute = (bytes: number): string => `${signedMegabytes(bytes)}/min`
+  const slopes = `RSS ${perMinute(trend.rss.slopePerMinute)}, V8 heap committed ` +
+    `${perMinute(trend.committedHeap.slopePerMinute)}, external memory ` +
+    `${perMinute(trend.external.slopePerMinute)}, live heap after full collections ` +
+    perMinute(trend.liveHeap.slopePerMinute)
+  if (trend.rss.slopePerMinute < flatSlopeBytesPerMinute) return `${program}: ${slopes}, so level.`
+  // Two points always fit a line, so a slope needs three full collections to mean anything.
+  const judged = trend.liveHeap.collections >= 3
+  if (judged && trend.liveHeap.slopePerMinute >= levelBytesPerMinute) {
+    return `${program}: ${slopes}. Objects that survive full collections accumulate.`
+  }
+  if (trend.external.slopePerMinute >= levelBytesPerMinute) {
+    return `${program}: ${slopes}. Memory outside the V8 heap (Buffers) grows.`
+  }
+  const live = judged
+    ? 'while the objects that survive them stay level'
+    : `and ${trend.liveHeap.collections} full collections are too few to judge ` +
+      'the objects that survive them'
+  if (trend.committedHeap.slopePerMinute >= levelBytesPerMinute) {
+    return `${program}: ${slopes}. The growth is heap V8 commits for garbage between ` +
+      `collections, ${live}.`
+  }
+  return `${program}: ${slopes}. The growth is outside the V8 heap and Buffers, in native memory.`
+}
+
 function soakFinding (results: BenchResults): string {
   const { server, consumer } = results.soak
-  const heap = (trend: typeof server): string =>
-    `${megabytes(trend.liveHeap.firstBytes)} to ${megabytes(trend.liveHeap.lastBytes)} ` +
-    `(${signedMegabytes(trend.liveHeap.slopePerMinute)}/min)`
-  return `Soak: RSS after the warm-up moved ${signedMegabytes(server.slopePerMinute)}/min in ` +
-    `the server and ${signedMegabytes(consumer.slopePerMinute)}/min in the consumer. The ` +
-    `live heap after full collections went from ${heap(server)} in the server and ` +
-    `${heap(consumer)} in the consumer. RSS that climbs while the live heap stays level is ` +
-    'V8 enlarging the heap it keeps (collections become rarer as it grows), not retained ' +
-    'objects.'
+  return `Soak, after the warm-up. ${growthSource('Server', server)} ` +
+    growthSource('Consumer', consumer)
 }
 
 /** Statements about the bottlenecks, derived from this run's measurements. */
@@ -142,6 +180,15 @@ export function methodNotes (results: BenchResults): string[] {
       `${results.soakDedupWindowSeconds} s window and fits the slope after ` +
       `${soak.settings.warmupSeconds} s, when records expire as fast as they arrive, so ` +
       'growth after that point is not by design.',
+    'Memory series: RSS and peak RSS come from /proc/<pid>/status, the committed V8 heap and ' +
+      'the external memory from the nodejs_heap_size_total_bytes and ' +
+      'nodejs_external_memory_bytes gauges of each program\'s /metrics, and the live heap ' +
+      'from the heap size after each mark-compact collection that node --trace-gc prints. ' +
+      'The soak runs both programs with --trace-gc for that.',
+    'RabbitMQ keeps working for some seconds after a heavy phase, which once raised the ' +
+      'end-to-end p99 above one second when that phase followed the ingest runs at once. ' +
+      'The end-to-end, backlog and soak phases therefore start only once RabbitMQ has used ' +
+      'less than 20 % of a core for a whole second, waiting at most 30 s.',
     'Profiles: BENCH_CPU_PROF=<dir> runs the server and consumer under node --cpu-prof, and ' +
       '`node --import tsx bench/profile-top.ts <file>` lists the heaviest functions. ' +
       'BENCH_PHASES=http,broker,ingest runs a subset and prints its lines without writing ' +

@@ -103,6 +103,14 @@ export class BenchRelay {
     this.consumer = null
   }
 
+  /** URLs of the Prometheus metrics of the server and the consumer. */
+  get metricsUrls (): { server: string, consumer: string } {
+    return {
+      server: `http://127.0.0.1:${this.env.PORT ?? ''}/metrics`,
+      consumer: `http://127.0.0.1:${this.env.CONSUMER_PORT ?? ''}/metrics`
+    }
+  }
+
   get routeQueue (): string {
     return topologyNames(this.options.prefix).route
   }

@@ -8,6 +8,7 @@ import {
   type BenchResults,
   type Target
 } from './results.js'
+import type { MemoryTrend, SeriesTrend } from './soak.js'
 import { fixed, megabytes, type LatencySummary } from './stats.js'
 import { findings, methodNotes } from './notes.js'
 
@@ -137,18 +138,23 @@ function soakSummary (results: BenchResults): string {
     `${sent.non200} non-200, ${sent.errors} errors. CPU: ${relayCpu(results.soak.cpu)}.`
 }
 
+/** Formats a memory series as `start → end (slope/min)`. */
+function series (trend: SeriesTrend): string {
+  return `${megabytes(trend.startBytes)} → ${megabytes(trend.endBytes)} ` +
+    `(${signedMegabytes(trend.slopePerMinute)}/min)`
+}
+
 function memorySection (results: BenchResults): string {
   const { soak } = results
-  const row = (name: string, trend: typeof soak.server): string[] => [
+  const row = (name: string, trend: MemoryTrend): string[] => [
     name,
-    megabytes(trend.startBytes),
-    megabytes(trend.endBytes),
-    megabytes(trend.maxBytes),
-    megabytes(trend.peakBytes),
-    `${signedMegabytes(trend.slopePerMinute)}/min`,
-    trend.byMinute.map((bytes) => fixed(bytes / 1024 / 1024)).join(', ') + ' MB',
-    `${megabytes(trend.liveHeap.firstBytes)} → ${megabytes(trend.liveHeap.lastBytes)} ` +
-      `in ${trend.liveHeap.collections} (${signedMegabytes(trend.liveHeap.slopePerMinute)}/min)`
+    series(trend.rss),
+    megabytes(trend.maxRssBytes),
+    megabytes(trend.peakRssBytes),
+    trend.rssByMinute.map((bytes) => fixed(bytes / 1024 / 1024)).join(', ') + ' MB',
+    series(trend.committedHeap),
+    series(trend.external),
+    `${series(trend.liveHeap)}, ${trend.liveHeap.collections} collections`
   ]
   return [
     table(['process', 'peak RSS over ingest, e2e and backlog'], [
@@ -158,9 +164,11 @@ function memorySection (results: BenchResults): string {
     '',
     soakSummary(results),
     '',
+    'Each series reads first → last value (least-squares slope after the warm-up).',
+    '',
     table([
-      'process', 'RSS start', 'RSS end', 'RSS max', 'peak (VmHWM)', 'RSS slope after warm-up',
-      'RSS at each minute', 'live heap after full GCs (slope)'
+      'process', 'RSS', 'RSS max', 'peak RSS (VmHWM)', 'RSS at each minute',
+      'V8 heap committed', 'external memory', 'live heap after full GCs'
     ], [row('server', soak.server), row('consumer', soak.consumer)])
   ].join('\n')
 }

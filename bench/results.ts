@@ -1,6 +1,7 @@
 import type { EndToEndResult, ThroughputResult } from './delivery.js'
 import type { BrokerMeasurement, IngestSettings, LoadMeasurement } from './ingest.js'
 import type { Machine } from './machine.js'
+import type { CpuShares } from './proc.js'
 import type { SoakResult } from './soak.js'
 import { fixed, megabytes } from './stats.js'
 
@@ -60,6 +61,16 @@ export function judgeTargets (results: BenchResults): Target[] {
   ]
 }
 
+/** CPU of other processes, in % of one core, above which a measurement is flagged. */
+const contentionPercent = 20
+
+/** Flags measurements taken while other processes used more than 20 % of a core. */
+function contention (...shares: Array<CpuShares | undefined>): string {
+  const others = Math.max(...shares.map((entry) => entry?.others ?? 0))
+  if (others <= contentionPercent) return ''
+  return `; measured while other processes used up to ${fixed(others)} % of a core`
+}
+
 function ingestRatio (results: BenchResults): Target {
   const single = results.relay.find((entry) => entry.notifications === 1)
   const raw = single === undefined ? undefined : matchingRaw(results, single)
@@ -70,7 +81,8 @@ function ingestRatio (results: BenchResults): Target {
     name: 'single-notification ingest vs raw confirmed publish',
     target: '≥ 60 %',
     measured: `${fixed(relayRate)} req/s vs ${fixed(rawRate)} msg/s ` +
-      `(${raw?.result.inFlight ?? '?'} in flight) = ${fixed(100 * ratio)} %`,
+      `(${raw?.result.inFlight ?? '?'} in flight) = ${fixed(100 * ratio)} %` +
+      contention(single?.cpu, raw?.cpu),
     met: ratio >= 0.6
   }
 }
@@ -96,7 +108,8 @@ function batchScaling (results: BenchResults): Target {
   return {
     name: 'notifications/s by body size (share of raw confirms, same in flight)',
     target: 'rising until ≥ 90 % of the raw rate',
-    measured: `${list.join(', ')}; raw max ${fixed(brokerLimit(results))} msg/s`,
+    measured: `${list.join(', ')}; raw max ${fixed(brokerLimit(results))} msg/s` +
+      contention(...[...results.relay, ...results.broker].map((entry) => entry.cpu)),
     met: rising
   }
 }
@@ -108,23 +121,25 @@ function endToEnd (results: BenchResults): Target {
     name: `POST to Slack stand-in at ${run.settings.ratePerSecond}/s, open loop`,
     target: 'p99 < 50 ms',
     measured: `p50 ${fixed(run.latency.p50, 1)} ms, p99 ${fixed(run.latency.p99, 1)} ms, ` +
-      `${run.delivered}/${run.expected} delivered`,
+      `${run.delivered}/${run.expected} delivered` + contention(run.cpu),
     met: complete && run.latency.p99 < 50
   }
 }
 
 function soak (results: BenchResults): Target {
   const { server, consumer, settings } = results.soak
-  const flat = Math.abs(server.slopePerMinute) < flatSlopeBytesPerMinute &&
-    Math.abs(consumer.slopePerMinute) < flatSlopeBytesPerMinute
+  // A falling RSS is not growth, so only the upper bound counts.
+  const flat = server.rss.slopePerMinute < flatSlopeBytesPerMinute &&
+    consumer.rss.slopePerMinute < flatSlopeBytesPerMinute
   return {
     name: `RSS over a ${settings.seconds} s soak at ${settings.ratePerSecond}/s`,
     target: `slope < ${megabytes(flatSlopeBytesPerMinute, 0)}/min ` +
       `after ${settings.warmupSeconds} s`,
-    measured: `RSS server ${signedMegabytes(server.slopePerMinute)}/min, ` +
-      `consumer ${signedMegabytes(consumer.slopePerMinute)}/min; live heap server ` +
+    measured: `RSS server ${signedMegabytes(server.rss.slopePerMinute)}/min, ` +
+      `consumer ${signedMegabytes(consumer.rss.slopePerMinute)}/min; live heap server ` +
       `${signedMegabytes(server.liveHeap.slopePerMinute)}/min, ` +
-      `consumer ${signedMegabytes(consumer.liveHeap.slopePerMinute)}/min`,
+      `consumer ${signedMegabytes(consumer.liveHeap.slopePerMinute)}/min` +
+      contention(results.soak.cpu),
     met: flat
   }
 }

@@ -180,8 +180,8 @@ async function runSoakPhase (
     await relay.startConsumer()
     const result = await runSoak(relay, slack, tracker, soak, traces)
     const kilobytes = (bytes: number): number => Math.round(bytes / 1024)
-    console.error(`soak: RSS slope server ${kilobytes(result.server.slopePerMinute)} KB/min, ` +
-      `consumer ${kilobytes(result.consumer.slopePerMinute)} KB/min; live heap slope ` +
+    console.error(`soak: RSS slope server ${kilobytes(result.server.rss.slopePerMinute)} KB/min, ` +
+      `consumer ${kilobytes(result.consumer.rss.slopePerMinute)} KB/min; live heap slope ` +
       `server ${kilobytes(result.server.liveHeap.slopePerMinute)} KB/min, ` +
       `consumer ${kilobytes(result.consumer.liveHeap.slopePerMinute)} KB/min`)
     return result
