@@ -62,7 +62,9 @@ export async function buildServer (options: BuildServerOptions): Promise<Fastify
     bodyLimit: config.BODY_LIMIT,
     requestIdHeader: false,
     // The same key as the consumer's lines, to follow one alert across both.
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // One line per response, written by logResponse, in place of Fastify's
+    // two: logging was a tenth of the server's CPU per request.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     genReqId: requestId,
     forceCloseConnections: 'idle',
     // Requests arriving while closing get the relay's own 503 with Retry-After.
@@ -77,8 +79,24 @@ export async function buildServer (options: BuildServerOptions): Promise<Fastify
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
+  fastify.addHook('onResponse', logResponse)
   await fastify.register(app, { env: options.env })
   return fastify as unknown as FastifyInstance
+}
+
+/** Paths that probes and scrapers call every few seconds, logged at debug. */
+const quietPaths = new Set(['/healthz', '/readyz', '/metrics'])
+
+async function logResponse (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const line = {
+    method: request.method,
+    url: request.url,
+    statusCode: reply.statusCode,
+    responseTimeMs: Math.round(reply.elapsedTime * 100) / 100,
+    accepted: request.acceptedCount
+  }
+  if (quietPaths.has(request.url)) request.log.debug(line, 'request completed')
+  else request.log.info(line, 'request completed')
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/

@@ -11,6 +11,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** True when the body was one notification object, not an array. */
     singleNotification?: boolean
+    /** Notifications the broker confirmed, for the response's log line. */
+    acceptedCount?: number
   }
 }
 
@@ -83,7 +85,7 @@ export default async function webhookRoutes (fastify: FastifyInstance): Promise<
   }, async (request: FastifyRequest, reply: FastifyReply) => {
     const items = request.body as SqreenItem[]
     if (items.length > 0) await fastify.amqp.publish(items, request.id)
-    request.log.info({ count: items.length }, 'notifications accepted')
+    request.acceptedCount = items.length
     return await reply.code(200).send({ accepted: items.length, requestId: request.id })
   })
 }

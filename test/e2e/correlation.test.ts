@@ -22,7 +22,9 @@ test('request id follows the alert', async (t) => {
   const parked = logs.find((line) => line.msg === 'delivery failed, moved to dead letters')
   t.equal(parked?.requestId, requestId)
   t.equal(parked?.receiver, 'sms')
-  t.equal(logs.find((line) => line.msg === 'notifications accepted')?.requestId, requestId, 'the server line has it')
+  const served = logs.find((line) => line.msg === 'request completed' && line.accepted === 1)
+  t.equal(served?.requestId, requestId, 'the server line has it')
+  t.equal(served?.statusCode, 200)
 
   const output: string[] = []
   const io = { stdout: (text: string) => { output.push(text) }, stderr: (text: string) => { output.push(text) }, env: relay.env }
