@@ -24,7 +24,7 @@ export interface AppOptions {
   env: NodeJS.ProcessEnv
 }
 
-/** The root plugin of the server: every plugin and route, in order. */
+/** Registers every plugin and route of the server, in order. */
 async function appPlugin (fastify: FastifyInstance, options: AppOptions): Promise<void> {
   let closing = false
   fastify.addHook('preClose', async () => { closing = true })
@@ -61,9 +61,9 @@ export async function buildServer (options: BuildServerOptions): Promise<Fastify
       : { loggerInstance: options.logger }),
     bodyLimit: config.BODY_LIMIT,
     requestIdHeader: false,
-    // The same key as the consumer's lines, to follow one alert across both.
-    // One line per response, written by logResponse, in place of Fastify's
-    // two: logging was a tenth of the server's CPU per request.
+    // requestId is the consumer's key too, so one alert can be followed
+    // across both. logResponse writes one line per response in place of
+    // Fastify's two, because logging was a tenth of the CPU per request.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     genReqId: requestId,
     forceCloseConnections: 'idle',
