@@ -1,4 +1,5 @@
 import type { Notification } from '../src/notifications/types.js'
+import { cleanFacts } from '../src/render/facts.js'
 import { cleanText, truncate } from '../src/render/text.js'
 import type { LogReceiver } from '../src/routing/types.js'
 import type { BackendFactory } from './backend.js'
@@ -7,10 +8,6 @@ export type LogOptions = Pick<LogReceiver, 'template'>
 
 /** Maximum description length in a log line, in code points. */
 const maxDescriptionLength = 500
-
-function cleanOrNull (value: string | null): string | null {
-  return value === null ? null : cleanText(value)
-}
 
 function cleanDescription (description: string | null): string | null {
   return description === null ? null : truncate(cleanText(description), maxDescriptionLength)
@@ -23,29 +20,9 @@ function cleanDescription (description: string | null): string | null {
  */
 export function logFields (n: Notification): Record<string, unknown> {
   return {
-    type: cleanText(n.type),
-    format: n.format,
-    id: cleanOrNull(n.id),
-    date: cleanOrNull(n.date),
+    ...cleanFacts(n),
     title: cleanText(n.title),
-    description: cleanDescription(n.description),
-    applicationId: cleanOrNull(n.applicationId),
-    applicationName: cleanOrNull(n.applicationName),
-    environment: cleanOrNull(n.environment),
-    eventCategory: cleanOrNull(n.eventCategory),
-    eventKind: cleanOrNull(n.eventKind),
-    pulseGenre: cleanOrNull(n.pulseGenre),
-    risk: n.risk,
-    blocked: n.blocked,
-    tor: n.tor,
-    ips: n.ips.map((ip) => ({
-      address: cleanText(ip.address),
-      country: cleanOrNull(ip.country),
-      city: cleanOrNull(ip.city),
-      tor: ip.tor
-    })),
-    accounts: n.accounts.map(cleanText),
-    url: n.url
+    description: cleanDescription(n.description)
   }
 }
 

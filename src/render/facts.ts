@@ -43,6 +43,42 @@ function clean (value: unknown, max = maxValueLength): string {
   return truncate(cleanText(value), max)
 }
 
+/** Returns the cleaned string, or null for null. */
+export function cleanOrNull (value: string | null): string | null {
+  return value === null ? null : cleanText(value)
+}
+
+/**
+ * Returns the facts that log lines and template views share, every string
+ * cleaned to one line. Title and description are left to the caller,
+ * which cuts them to its own length.
+ */
+export function cleanFacts (n: Notification): Record<string, unknown> {
+  return {
+    type: cleanText(n.type),
+    format: n.format,
+    id: cleanOrNull(n.id),
+    date: cleanOrNull(n.date),
+    applicationId: cleanOrNull(n.applicationId),
+    applicationName: cleanOrNull(n.applicationName),
+    environment: cleanOrNull(n.environment),
+    eventCategory: cleanOrNull(n.eventCategory),
+    eventKind: cleanOrNull(n.eventKind),
+    pulseGenre: cleanOrNull(n.pulseGenre),
+    risk: n.risk,
+    blocked: n.blocked,
+    tor: n.tor,
+    ips: n.ips.map((ip) => ({
+      address: cleanText(ip.address),
+      country: cleanOrNull(ip.country),
+      city: cleanOrNull(ip.city),
+      tor: ip.tor
+    })),
+    accounts: n.accounts.map(cleanText),
+    url: n.url
+  }
+}
+
 /** Returns "Demo app (production)", or null when neither is known. */
 export function formatApplication (n: Notification): string | null {
   const name = n.applicationName ?? n.applicationId

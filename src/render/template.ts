@@ -2,7 +2,7 @@ import Mustache from 'mustache'
 import type { Notification } from '../notifications/types.js'
 import { cleanText } from './text.js'
 import {
-  cleanDescription, cleanTitle, formatApplication, formatIp, formatList
+  cleanDescription, cleanFacts, cleanTitle, formatApplication, formatIp, formatList
 } from './facts.js'
 
 /*
@@ -30,40 +30,17 @@ export type TemplateVariable = typeof templateVariables[number]
 
 type EscapeText = (text: string) => string
 
-function cleanOrNull (value: string | null): string | null {
-  return value === null ? null : cleanText(value)
-}
 
 /** Builds the template view. Every string in it is cleaned to one line. */
 export function buildTemplateView (n: Notification): Record<TemplateVariable, unknown> {
   return {
-    type: cleanText(n.type),
-    format: n.format,
-    id: cleanOrNull(n.id),
-    date: cleanOrNull(n.date),
+    ...cleanFacts(n),
     title: cleanTitle(n),
     description: cleanDescription(n),
     application: formatApplication(n),
-    applicationId: cleanOrNull(n.applicationId),
-    applicationName: cleanOrNull(n.applicationName),
-    environment: cleanOrNull(n.environment),
-    eventCategory: cleanOrNull(n.eventCategory),
-    eventKind: cleanOrNull(n.eventKind),
-    pulseGenre: cleanOrNull(n.pulseGenre),
-    risk: n.risk,
-    blocked: n.blocked,
-    tor: n.tor,
-    url: n.url,
-    ips: n.ips.map((ip) => ({
-      address: cleanText(ip.address),
-      country: cleanOrNull(ip.country),
-      city: cleanOrNull(ip.city),
-      tor: ip.tor
-    })),
     ipList: formatList(n.ips.map(formatIp)),
-    accounts: n.accounts.map(cleanText),
     accountList: formatList(n.accounts)
-  }
+  } as Record<TemplateVariable, unknown>
 }
 
 /**
