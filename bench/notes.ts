@@ -62,8 +62,8 @@ function singleIngestFinding (results: BenchResults): string | null {
     `connections. ${saturation(single.cpu, results.machine.cores)}, at ` +
     `${fixed(cpuPerNotification(single))} µs of CPU per request against ` +
     `${fixed(bare === undefined ? Number.NaN : cpuPerNotification(bare))} µs for the bare ` +
-    'route: signature, parsing, validation, the content key, the AMQP frames, three info log ' +
-    'lines, the security headers and the metrics. The relay responded in ' +
+    'route: signature, parsing, validation, the content key, the AMQP frames, one info log ' +
+    'line, the security headers and the metrics. The relay responded in ' +
     `${fixed(single.load.latency.p50, 1)} ms (p50), where the raw publisher waited ` +
     `${fixed(raw?.result.confirmLatency.p50 ?? Number.NaN, 1)} ms per confirm. ` +
     `CPU in % of one core: ${cpuText(single.cpu, ingestNames, results.machine.cores)}.`
