@@ -10,17 +10,9 @@ import type { Command } from 'commander'
 import { test, type Test } from 'tap'
 import { buildProgram, runCli } from '../src/cli.js'
 import { verifySignature } from '../src/signature.js'
-import { fixtureDir, readFixture } from './fixtures/sqreen.js'
+import { fixtureDir, readFixture, signedVectors } from './fixtures/sqreen.js'
 
-interface SignedVector {
-  file: string
-  secret: string
-  signature: string
-}
-
-const vectors = JSON.parse(
-  readFixture('signed-vectors.json').toString('utf8')
-) as SignedVector[]
+const vectors = signedVectors()
 const [first] = vectors
 if (first === undefined) throw new Error('signed-vectors.json has no vectors')
 const firstPath = join(fixtureDir, first.file)

@@ -1,17 +1,9 @@
 import { createHmac } from 'node:crypto'
 import { test } from 'tap'
 import { parseSecrets, sign, verifySignature } from '../src/signature.js'
-import { readFixture } from './fixtures/sqreen.js'
+import { readFixture, signedVectors } from './fixtures/sqreen.js'
 
-interface SignedVector {
-  file: string
-  secret: string
-  signature: string
-}
-
-const vectors = JSON.parse(
-  readFixture('signed-vectors.json').toString('utf8')
-) as SignedVector[]
+const vectors = signedVectors()
 
 const [first] = vectors
 if (first === undefined) throw new Error('signed-vectors.json has no vectors')

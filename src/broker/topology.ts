@@ -56,6 +56,18 @@ export function dedupStream (names: TopologyNames, windowSeconds: number): strin
   return `${names.prefix}.dedup.${windowSeconds}s`
 }
 
+/** Names of the route, dead-letter, delivery and retry queues, in that order. */
+export function queueNames (names: TopologyNames, topology: DeliveryTopology): string[] {
+  return [
+    names.route,
+    names.deadLetters,
+    ...topology.receivers.flatMap((receiver) => [
+      deliveryQueue(names, receiver),
+      ...topology.retryTiersMs.map((tier) => retryQueue(names, receiver, tier))
+    ])
+  ]
+}
+
 const quorum = { 'x-queue-type': 'quorum' }
 
 /** Declares what the server needs: the ingest exchange and the route queue. */

@@ -9,7 +9,7 @@ import {
   assertDedupStream,
   assertDelivery,
   deliveryQueue,
-  retryQueue,
+  queueNames,
   topologyNames
 } from '../broker/topology.js'
 import type { Config } from '../config.js'
@@ -128,14 +128,7 @@ export class DeliveryConsumer {
   async queueDepths (): Promise<Record<string, number>> {
     if (this.#broker?.connected !== true) return {}
     const { names, retry } = this.context
-    const queues = [
-      names.route,
-      names.deadLetters,
-      ...this.#receivers().flatMap((receiver) => [
-        deliveryQueue(names, receiver),
-        ...retry.tiersMs.map((tier) => retryQueue(names, receiver, tier))
-      ])
-    ]
+    const queues = queueNames(names, { receivers: this.#receivers(), retryTiersMs: retry.tiersMs })
     const channel = await this.#broker.createChannel()
     const depths: Record<string, number> = {}
     try {

@@ -1,7 +1,8 @@
 import { test } from 'tap'
 import { runCli } from '../../src/cli.js'
 import { topologyNames } from '../../src/broker/topology.js'
-import { queueDepth } from '../fixtures/broker.js'
+import { queueDepth, waitForDepth } from '../fixtures/broker.js'
+import { captureCli } from '../fixtures/cli.js'
 import { countCopies, faultItems, newRunId, receivedTexts } from '../fixtures/faults.js'
 import { postSigned, smsNumbers, startRelay } from '../fixtures/relay.js'
 import { waitUntil } from '../fixtures/server.js'
@@ -46,15 +47,14 @@ test('twilio 400 parks the delivery, replay delivers it', async (t) => {
   const deadLetters = topologyNames(relay.prefix).deadLetters
   await waitUntil(() => relay.twilio.received.length >= 1, 10_000, 'the Twilio request')
   const depth = async (): Promise<number> => await queueDepth(deadLetters)
-  const deadline = Date.now() + 10_000
-  while (await depth() < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  await waitForDepth(deadLetters, 1)
   t.equal(await depth(), 1, 'the SMS delivery is parked')
   t.equal(relay.twilio.received.length, smsNumbers.length, 'one request per number and no retry')
   await relay.slack.waitFor(1, 10_000)
   await relay.smtp.waitFor(1, 10_000)
 
-  const output: string[] = []
-  const io = { stdout: (text: string) => { output.push(text) }, stderr: (text: string) => { output.push(text) }, env: relay.env }
+  const io = captureCli(relay.env)
+  const output = io.output
   t.equal(await runCli(['dead-letters', 'list'], io), 0)
   const listing = output.join('')
   t.match(listing, /sms/)
@@ -79,8 +79,8 @@ test('twilio 400 parks the delivery, replay delivers it', async (t) => {
 test('dead letters purge needs a filter', async (t) => {
   const relay = await startRelay({ label: 'purge' })
   t.teardown(relay.close)
-  const output: string[] = []
-  const io = { stdout: (text: string) => { output.push(text) }, stderr: (text: string) => { output.push(text) }, env: relay.env }
+  const io = captureCli(relay.env)
+  const output = io.output
   t.equal(await runCli(['dead-letters', 'purge'], io), 1)
   t.match(output.join(''), /--receiver NAME, or --all/)
   output.length = 0

@@ -1,6 +1,7 @@
 import { test } from 'tap'
 import { runCli } from '../../src/cli.js'
 import { faultItems, newRunId } from '../fixtures/faults.js'
+import { captureCli } from '../fixtures/cli.js'
 import { postSigned, startRelay } from '../fixtures/relay.js'
 import { secret, waitUntil } from '../fixtures/server.js'
 
@@ -26,8 +27,8 @@ test('request id follows the alert', async (t) => {
   t.equal(served?.requestId, requestId, 'the server line has it')
   t.equal(served?.statusCode, 200)
 
-  const output: string[] = []
-  const io = { stdout: (text: string) => { output.push(text) }, stderr: (text: string) => { output.push(text) }, env: relay.env }
+  const io = captureCli(relay.env)
+  const output = io.output
   t.equal(await runCli(['dead-letters', 'list', '--json'], io), 0)
   t.equal((JSON.parse(output.join('')) as { requestId: string }).requestId, requestId, 'the dead letter has it')
 

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { test } from 'tap'
 import { topologyNames } from '../../src/broker/topology.js'
 import { runCli } from '../../src/cli.js'
-import { queueDepth } from '../fixtures/broker.js'
+import { queueDepth, waitForDepth } from '../fixtures/broker.js'
+import { captureCli } from '../fixtures/cli.js'
 import { postSigned, startRelay } from '../fixtures/relay.js'
 import { waitUntil } from '../fixtures/server.js'
 import { readFixture } from '../fixtures/sqreen.js'
@@ -38,14 +39,13 @@ test('unmatched notification is parked, then replayed', async (t) => {
   const deadLetters = topologyNames(relay.prefix).deadLetters
 
   t.equal((await postSigned(relay, readFixture('test_v1__kapeed2091_workorders.json'))).status, 200)
-  const deadline = Date.now() + 10_000
-  while (await queueDepth(deadLetters) < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  await waitForDepth(deadLetters, 1)
   t.equal(await queueDepth(deadLetters), 1, 'the notification is parked')
   const metrics = (await relay.consumer?.http.inject({ method: 'GET', url: '/metrics' }))?.body ?? ''
   t.match(metrics, /sqreen_relay_notifications_unmatched_total\{type="test"\} 1/)
 
-  const output: string[] = []
-  const io = { stdout: (text: string) => { output.push(text) }, stderr: (text: string) => { output.push(text) }, env: relay.env }
+  const io = captureCli(relay.env)
+  const output = io.output
   t.equal(await runCli(['dead-letters', 'list', '--json'], io), 0)
   const letter = JSON.parse(output.join('').trim()) as Record<string, unknown>
   t.equal(letter.receiver, '')
@@ -84,8 +84,8 @@ test('unmatched notification is parked, then replayed', async (t) => {
 })
 
 test('dead letters limit is checked', async (t) => {
-  const output: string[] = []
-  const io = { stdout: (text: string) => { output.push(text) }, stderr: (text: string) => { output.push(text) }, env: {} }
+  const io = captureCli({})
+  const output = io.output
   t.equal(await runCli(['dead-letters', 'list', '--limit', 'many'], io), 1)
   t.match(output.join(''), /--limit must be a whole number, got "many"/)
   output.length = 0
