@@ -29,8 +29,8 @@ export interface BackendDefaults {
 /**
  * Creates the backend of a receiver, with a child logger that names the
  * receiver and the backend. Throws a ConfigError for a type that has no
- * backend, or for settings the backend cannot use; the error names the
- * receiver and never repeats the settings, which may hold credentials.
+ * backend, or for settings the backend cannot use. The error names the
+ * receiver but not the settings, because they may contain credentials.
  */
 export function createBackend (spec: ReceiverSpec, logger: Logger, defaults: BackendDefaults = {}): Backend {
   // The map pairs each type with its factory, which TypeScript cannot follow through a lookup.

@@ -20,7 +20,7 @@ export const signatureHeader = 'x-sqreen-integrity'
 async function signaturePlugin (fastify: FastifyInstance): Promise<void> {
   const secrets = parseSecrets(fastify.config.SQREEN_WEBHOOK_SECRET ?? '')
   if (secrets.length === 0) {
-    throw new ConfigError('SQREEN_WEBHOOK_SECRET holds no secret: set it to the secret of the Sqreen webhook, or a comma-separated list of them')
+    throw new ConfigError('SQREEN_WEBHOOK_SECRET contains no secret: set it to the secret of the Sqreen webhook, or a comma-separated list of them')
   }
 
   async function verifySqreenSignature (request: FastifyRequest): Promise<void> {

@@ -52,7 +52,7 @@ export interface BuildServerOptions {
   logger?: FastifyServerOptions['loggerInstance']
 }
 
-/** Builds the server without listening; tests call it with their own env. */
+/** Builds the server without listening, so tests can call it with their own env. */
 export async function buildServer (options: BuildServerOptions): Promise<FastifyInstance> {
   const config = loadConfig(options.env, serverConfigSchema)
   const fastify = Fastify({
@@ -103,8 +103,8 @@ const requestIdPattern = /^[\w.:-]{1,128}$/
 
 /** Keeps the caller's X-Request-Id when it is a safe token, else makes one. */
 function requestId (request: { headers: Record<string, string | string[] | undefined> }): string {
-  const given = request.headers['x-request-id']
-  return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID()
+  const header = request.headers['x-request-id']
+  return typeof header === 'string' && requestIdPattern.test(header) ? header : randomUUID()
 }
 
 async function handleError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -129,7 +129,7 @@ async function handleError (error: FastifyError, request: FastifyRequest, reply:
     request.log.error({ err: error }, 'request failed')
     return await reply.code(status).send({
       error: STATUS_CODES[status],
-      message: `Unexpected error; it is logged with request id ${request.id}`
+      message: `Unexpected error, logged with request id ${request.id}`
     })
   }
   return await reply.code(status).send(errorBody(error, status))

@@ -3,7 +3,7 @@ import createError from '@fastify/error'
 /*
  * Every error the relay raises on purpose, with a stable code. The README
  * lists each code with what to do about it. HTTP errors carry the status
- * the server answers with; their message tells the client what to fix.
+ * the server responds with, and their message tells the client what to fix.
  */
 
 export const BodyTooLargeError = createError(
@@ -89,8 +89,8 @@ export interface DeliveryErrorOptions {
 }
 
 /**
- * A failed delivery attempt. Backends raise it so that the consumer knows
- * whether another attempt can help.
+ * A failed delivery attempt. Backends raise it so that the consumer can
+ * tell whether another attempt can help.
  */
 export class DeliveryError extends Error {
   readonly code = 'RELAY_DELIVERY_FAILED'

@@ -47,21 +47,25 @@ async function runDeadLetters (
   const limit = options.limit === undefined ? Infinity : Number(options.limit)
   if (!Number.isInteger(limit) && limit !== Infinity) command.error(`error: --limit must be a whole number, got "${options.limit}"`)
   if (limit < 1) command.error('error: --limit must be at least 1')
+
   if (action === 'purge' && options.receiver === undefined && options.all !== true) {
     command.error('error: purge needs --receiver NAME, or --all to purge every receiver')
   }
+
   let config
   try {
     config = loadConfig(io.env)
   } catch (err) {
     command.error(`error: invalid configuration: ${(err as ConfigError).message}`)
   }
+
   let connection
   try {
     connection = await connect(config.AMQP_URL)
   } catch (err) {
     command.error(`error: cannot connect to RabbitMQ at ${redactUrl(config.AMQP_URL)}: ${(err as Error).message}`)
   }
+
   const channel = await connection.createConfirmChannel()
   let letters: DeadLetter[]
   try {
@@ -77,6 +81,7 @@ async function runDeadLetters (
   // acknowledgement before the connection goes; the rest are requeued.
   await channel.close().catch(() => {})
   await connection.close()
+
   for (const letter of letters) io.stdout(`${options.json === true ? asJson(letter) : asLine(letter)}\n`)
   const verb = { list: 'listed', replay: 'replayed', purge: 'purged' }[action]
   if (options.json !== true) io.stdout(`${letters.length} message(s) ${verb}\n`)

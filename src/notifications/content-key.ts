@@ -28,7 +28,7 @@ export function canonicalJson (value: unknown): string {
 }
 
 /**
- * Longest type kept in AMQP properties, headers and metric labels. The
+ * Maximum length of the type in AMQP properties, headers and metric labels. The
  * AMQP `type` property is a short string of at most 255 bytes, and Sqreen's
  * own types are under 40 characters.
  */

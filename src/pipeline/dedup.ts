@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto'
 
 /**
- * What the routing stage remembers of a notification it routed: which
- * message carried it and when. Records live in a RabbitMQ stream that every
- * consumer process reads from its start, so a process that takes over the
- * route queue (it has a single active consumer) finds what the previous one
- * routed.
+ * Record of a routed notification or a handled delivery: its key, the
+ * message that carried it and when. Records live in a RabbitMQ stream that
+ * every consumer process reads from its start. A process that takes over
+ * the route queue, which has a single active consumer, thus finds what the
+ * previous one routed.
  */
 export interface DedupRecord {
   key: string

@@ -5,7 +5,7 @@ import { countCopies, faultItems, newRunId, receivedTexts } from '../fixtures/fa
 import { postSigned, smsNumbers, startRelay, type Relay } from '../fixtures/relay.js'
 import { waitUntil } from '../fixtures/server.js'
 
-/** The same notifications as Sqreen resends them: retry_count and date_created change. */
+/** Returns the notifications as Sqreen resends them, with a new retry_count and date_created. */
 function resend (items: object[]): object[] {
   return items.map((item) => ({ ...item, retry_count: 1, date_created: new Date().toISOString() }))
 }
@@ -51,7 +51,8 @@ test('two consumers share duplicate records', async (t) => {
   t.equal((await postSigned(relay, JSON.stringify(items))).status, 200)
   await waitDelivered(relay, runId, 5)
 
-  // The first consumer holds the route queue; stopping it hands the queue over.
+  // The first consumer is the route queue's active consumer, so stopping it
+  // hands the queue over.
   await relay.stopConsumer()
   t.equal((await postSigned(relay, JSON.stringify(resend(items)))).status, 200)
   const fresh = faultItems(runId, 5, 2)

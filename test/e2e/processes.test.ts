@@ -47,8 +47,8 @@ test('consumer killed with SIGKILL mid-stream', async (t) => {
   })()
 
   await waitUntil(() => relay.slack.received.length >= 60, 30_000, '60 Slack messages')
-  // What the stand-ins have now was answered well before the kill, even
-  // on a loaded machine.
+  // The stand-ins responded to what they have now well before the kill,
+  // even on a loaded machine.
   const settledBefore = receivedTexts(relay)
   await delay(1500)
   consumer.kill('SIGKILL')

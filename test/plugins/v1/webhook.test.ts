@@ -244,6 +244,6 @@ test('metrics count accepted notifications', async (t) => {
 test('a list of empty secrets stops start-up', async (t) => {
   await t.rejects(startServer({ AMQP_PREFIX: uniquePrefix('nosecret'), SQREEN_WEBHOOK_SECRET: ' , ' }), {
     code: 'RELAY_CONFIG_INVALID',
-    message: /SQREEN_WEBHOOK_SECRET holds no secret/
+    message: /SQREEN_WEBHOOK_SECRET contains no secret/
   })
 })
