@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
   InvalidJsonError,
@@ -31,6 +32,9 @@ async function requireJson (request: FastifyRequest): Promise<void> {
 /** Parses the raw body only after its signature has been checked. */
 async function parseJson (request: FastifyRequest): Promise<void> {
   const raw = request.body as Buffer
+  // JSON text is UTF-8 (RFC 8259); decoding invalid bytes would silently
+  // turn them into U+FFFD and deliver an alert that differs from the one sent.
+  if (!isUtf8(raw)) throw new InvalidJsonError('its bytes are not valid UTF-8')
   let body: unknown
   try {
     body = JSON.parse(raw.toString('utf8'))
