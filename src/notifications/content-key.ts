@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
+import { configure } from 'safe-stable-stringify'
 import type { SqreenItem } from './types.js'
 
 /** Fields Sqreen changes when it resends the same notification. */
@@ -13,19 +14,16 @@ export function contentKey (item: SqreenItem): string {
   const kept = Object.fromEntries(
     Object.entries(item).filter(([key]) => !resendFields.has(key))
   )
-  return createHash('sha256').update(canonicalJson(kept)).digest('hex')
+  return hash('sha256', canonicalJson(kept))
 }
 
-/** JSON with object keys sorted at every depth. */
-export function canonicalJson (value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value).sort().map((key) =>
-      `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
-    return `{${entries.join(',')}}`
-  }
-  return JSON.stringify(value) ?? 'null'
-}
+/**
+ * JSON with object keys sorted at every depth. Parsed JSON holds no cycles,
+ * bigints or functions, so the output is what JSON.stringify would give
+ * with sorted keys.
+ */
+export const canonicalJson = configure({ deterministic: true, bigint: false, circularValue: TypeError }) as
+  (value: unknown) => string
 
 /**
  * Maximum length of the type in AMQP properties, headers and metric labels. The
