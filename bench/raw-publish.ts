@@ -114,7 +114,6 @@ function messageProperties (): object {
     headers: {
       'x-request-id': randomUUID(),
       'x-received-at': receivedAt,
-      'x-content-key': 'f'.repeat(64),
       'x-notification-type': 'security_event'
     }
   }

@@ -8,7 +8,7 @@ import { headers } from '../src/broker/messages.js'
 import { ConfirmPublisher } from '../src/broker/publisher.js'
 import { assertIngest, topologyNames } from '../src/broker/topology.js'
 import { BrokerUnavailableError } from '../src/errors.js'
-import { contentKey, notificationType } from '../src/notifications/content-key.js'
+import { notificationType } from '../src/notifications/content-key.js'
 import type { SqreenItem } from '../src/notifications/types.js'
 
 declare module 'fastify' {
@@ -62,7 +62,8 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
     const current = publisher
     if (current === null) throw new BrokerUnavailableError()
     const receivedAt = Date.now()
-    const confirms = items.map((item) => current.publish(
+    const types = items.map(notificationType)
+    const confirms = items.map((item, index) => current.publish(
       names.ingest,
       names.routeKey,
       Buffer.from(JSON.stringify(item)),
@@ -70,12 +71,11 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
         messageId: randomUUID(),
         contentType: 'application/json',
         timestamp: Math.floor(receivedAt / 1000),
-        type: notificationType(item),
+        type: types[index],
         headers: {
           [headers.requestId]: requestId,
           [headers.receivedAt]: receivedAt,
-          [headers.contentKey]: contentKey(item),
-          [headers.notificationType]: notificationType(item)
+          [headers.notificationType]: types[index]
         }
       }
     ))
@@ -90,13 +90,20 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
     try {
       await Promise.race([Promise.all(confirms), timedOut])
       stopTimer()
-      for (const item of items) fastify.metrics.notificationsAccepted.inc({ type: notificationType(item) })
+      countAccepted(types)
     } catch (err) {
       fastify.log.error({ err, requestId, count: items.length }, 'publish not confirmed')
       throw new BrokerUnavailableError({ cause: err })
     } finally {
       clearTimeout(timer)
     }
+  }
+
+  /** One counter update per type, not per notification, for large batches. */
+  function countAccepted (types: string[]): void {
+    const counts = new Map<string, number>()
+    for (const type of types) counts.set(type, (counts.get(type) ?? 0) + 1)
+    for (const [type, count] of counts) fastify.metrics.notificationsAccepted.inc({ type }, count)
   }
 
   fastify.decorate('amqp', {

@@ -7,8 +7,6 @@ export const headers = {
   requestId: 'x-request-id',
   /** When the server accepted the notification, in ms since the epoch. */
   receivedAt: 'x-received-at',
-  /** sha256 of the notification without retry_count and date_created. */
-  contentKey: 'x-content-key',
   notificationType: 'x-notification-type',
   receiver: 'x-receiver',
   /** Failed delivery attempts so far. */

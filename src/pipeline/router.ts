@@ -1,5 +1,5 @@
 import type { ConsumeMessage } from 'amqplib'
-import { headerString, headers } from '../broker/messages.js'
+import { headers } from '../broker/messages.js'
 import type { ConfirmPublisher } from '../broker/publisher.js'
 import { PublishError } from '../errors.js'
 import { contentKey } from '../notifications/content-key.js'
@@ -18,8 +18,10 @@ export type RouteOutcome = 'routed' | 'unmatched' | 'duplicate' | 'already-route
 export async function routeMessage (context: PipelineContext, message: ConsumeMessage): Promise<RouteOutcome> {
   const publisher = requirePublisher(context)
   const item = parseItem(message.content)
-  const messageId = message.properties.messageId ?? `content:${contentKey(item)}`
-  const key = headerString(message.properties.headers, headers.contentKey) ?? contentKey(item)
+  // The key is computed here rather than by the server, which keeps the
+  // webhook's per-notification work to what its 200 depends on.
+  const key = contentKey(item)
+  const messageId = message.properties.messageId ?? `content:${key}`
   const dedup = context.dedup
   if (dedup === undefined) return await deliver(context, publisher, message, item, messageId)
 
