@@ -34,8 +34,13 @@ export interface SlackButton {
 }
 
 export interface SlackMessage {
-  /** Plain-text fallback shown in notifications and by old clients. */
+  /** Fallback shown in notifications and by old clients. */
   text: string
+  /**
+   * Whether Slack formats `text` as mrkdwn: false for the built-in fallback,
+   * so that `*`, `_` or `~` in attacker text show as typed.
+   */
+  mrkdwn: boolean
   blocks: SlackBlock[]
   /** False so that Slack does not fetch attacker-supplied links for previews. */
   unfurl_links: false
@@ -100,7 +105,7 @@ function renderBuiltIn (n: Notification, url: string | null): SlackMessage {
     ...factBlocks(facts),
     ...linkBlock(url)
   ]
-  return { text: fallbackText(n, facts, url), blocks, unfurl_links: false, unfurl_media: false }
+  return { text: fallbackText(n, facts, url), mrkdwn: false, blocks, unfurl_links: false, unfurl_media: false }
 }
 
 function renderWithTemplate (n: Notification, template: string, url: string | null): SlackMessage {
@@ -110,7 +115,7 @@ function renderWithTemplate (n: Notification, template: string, url: string | nu
     { type: 'section', text: { type: 'mrkdwn', text, verbatim: true } },
     ...linkBlock(url)
   ]
-  return { text, blocks, unfurl_links: false, unfurl_media: false }
+  return { text, mrkdwn: true, blocks, unfurl_links: false, unfurl_media: false }
 }
 
 /**

@@ -62,6 +62,14 @@ test('previews of links are off', async (t) => {
   t.match(renderSlack(samples.pulse), { unfurl_links: false, unfurl_media: false })
 })
 
+test('the fallback text is not formatted as mrkdwn', async (t) => {
+  const n = normalize({ sqreen_payload_type: 'pulse', humanized_title: '*urgent* _now_ ~gone~' })
+  const message = renderSlack(n)
+  t.equal(message.mrkdwn, false)
+  t.match(message.text, '*urgent* _now_ ~gone~')
+  t.equal(renderSlack(n, { text: '*{{title}}*' }).mrkdwn, true, 'a template is the operator\'s mrkdwn')
+})
+
 test('block limits are kept', async (t) => {
   const long = 'A'.repeat(5000) + '&'.repeat(100)
   const n = normalize({

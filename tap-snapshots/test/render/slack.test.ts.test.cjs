@@ -70,6 +70,7 @@ Object {
       "type": "section",
     },
   ],
+  "mrkdwn": false,
   "text": String(
     HTTP scan incident (created)
     Application: 601366f227a5d5001fe83586
@@ -163,6 +164,7 @@ Object {
       "type": "actions",
     },
   ],
+  "mrkdwn": false,
   "text": String(
     Massive account takeover attempts on user@example.com
     From Paris, France
@@ -257,6 +259,7 @@ Object {
       "type": "actions",
     },
   ],
+  "mrkdwn": false,
   "text": String(
     Security event: auth tor tentative
     Connection to jeff45@harrell.com from TOR (135.96.171.118)
@@ -351,6 +354,7 @@ Object {
       "type": "actions",
     },
   ],
+  "mrkdwn": false,
   "text": String(
     Security event: not found
     Potential Vulnerability discovery from 103.6.198.100
@@ -415,6 +419,7 @@ Object {
       "type": "section",
     },
   ],
+  "mrkdwn": false,
   "text": String(
     Security response: Test Playbook
     Application: interview_backend (development)
@@ -498,6 +503,7 @@ Object {
       "type": "actions",
     },
   ],
+  "mrkdwn": false,
   "text": String(
     Test notification from Sqreen
     Application: "workorders" (development)
@@ -569,6 +575,7 @@ Object {
       "type": "section",
     },
   ],
+  "mrkdwn": false,
   "text": String(
     Credential stuffing notification
     Application: montres-berger (production)
