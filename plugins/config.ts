@@ -1,7 +1,7 @@
 import fastifyEnv from '@fastify/env'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { describeEnvError, serverConfigSchema, withoutEmpty, type Config } from '../src/config.js'
+import { describeEnvError, envSchemaOptions, serverConfigSchema, type Config } from '../src/config.js'
 import { ConfigError } from '../src/errors.js'
 
 declare module 'fastify' {
@@ -17,16 +17,9 @@ export interface ConfigPluginOptions {
 
 async function configPlugin (fastify: FastifyInstance, options: ConfigPluginOptions): Promise<void> {
   try {
-    await fastify.register(fastifyEnv, {
-      schema: serverConfigSchema,
-      // Only the variables given: env-schema would otherwise merge process.env.
-      data: withoutEmpty(options.env),
-      env: false,
-      dotenv: false,
-      confKey: 'config'
-    })
+    await fastify.register(fastifyEnv, { ...envSchemaOptions(options.env, serverConfigSchema), confKey: 'config' })
   } catch (err) {
-    throw new ConfigError(describeEnvError(err as Error, options.env), { cause: err })
+    throw new ConfigError(describeEnvError(err as Error, options.env, serverConfigSchema), { cause: err })
   }
 }
 

@@ -1,3 +1,4 @@
+import { Ajv } from 'ajv'
 import envSchema from 'env-schema'
 import { ConfigError } from './errors.js'
 
@@ -62,19 +63,67 @@ export type Config = { [K in WithDefault]: ValueOf<Schema[K]> } & {
   [K in Exclude<keyof Schema, WithDefault>]?: ValueOf<Schema[K]>
 }
 
+interface EnvSchema {
+  properties: Record<string, { type?: string, default?: unknown, maximum?: number }>
+}
+
 /**
  * Validates `env` against the schema and returns the typed config.
  * Throws a ConfigError naming each invalid or missing variable.
  */
 export function loadConfig (
   env: NodeJS.ProcessEnv,
-  schema: object = configSchema
+  schema: EnvSchema = configSchema
 ): Config {
   try {
-    return envSchema<Config>({ schema, data: withoutEmpty(env), env: false, dotenv: false })
+    return envSchema<Config>(envSchemaOptions(env, schema))
   } catch (err) {
-    throw new ConfigError(describeEnvError(err as Error, env), { cause: err })
+    throw new ConfigError(describeEnvError(err as Error, env, schema), { cause: err })
   }
+}
+
+/** Validator with env-schema's default options, except that it coerces no types. */
+const envAjv = new Ajv({
+  allErrors: true,
+  removeAdditional: true,
+  useDefaults: true,
+  coerceTypes: false,
+  allowUnionTypes: true,
+  addUsedSchema: false
+})
+
+/**
+ * Builds the env-schema options of both ways to read the config:
+ * loadConfig, and @fastify/env in the server's config plugin. Integer
+ * variables are converted here, and ajv coerces nothing, because ajv would
+ * turn "0x10" into 16 and accept "1e3", " 12", "+5" or "12.0".
+ */
+export function envSchemaOptions (env: NodeJS.ProcessEnv, schema: EnvSchema) {
+  return {
+    schema,
+    data: parseIntegers(withoutEmpty(env), schema),
+    // Only the variables given: env-schema would otherwise merge process.env.
+    env: false,
+    dotenv: false,
+    ajv: envAjv
+  }
+}
+
+const decimalDigits = /^[0-9]+$/
+
+/**
+ * Converts each integer variable written in decimal digits to a number.
+ * Any other value stays a string, which the schema then rejects.
+ */
+function parseIntegers (env: NodeJS.ProcessEnv, schema: EnvSchema): Record<string, unknown> {
+  const data: Record<string, unknown> = { ...env }
+  for (const [name, property] of Object.entries(schema.properties)) {
+    const value = env[name]
+    if (property.type !== 'integer' || value === undefined || !decimalDigits.test(value)) continue
+    const number = Number(value)
+    if (Number.isSafeInteger(number)) data[name] = number
+  }
+  return data
 }
 
 /**
@@ -93,10 +142,15 @@ interface EnvError {
 }
 
 /**
- * Turns ajv's errors into one line per variable, each naming the variable
- * and the fix, e.g. `PORT must be integer (got "abc")`.
+ * Turns ajv's errors into one line, with one part per variable that names
+ * the variable and the fix, e.g.
+ * `PORT must be an integer in decimal digits, such as 3000 (got "abc")`.
  */
-export function describeEnvError (err: Error & { errors?: EnvError[] }, env: NodeJS.ProcessEnv = {}): string {
+export function describeEnvError (
+  err: Error & { errors?: EnvError[] },
+  env: NodeJS.ProcessEnv = {},
+  schema: EnvSchema = configSchema
+): string {
   if (err.errors === undefined) return err.message
   return err.errors.map((error) => {
     if (error.keyword === 'required') {
@@ -104,8 +158,22 @@ export function describeEnvError (err: Error & { errors?: EnvError[] }, env: Nod
     }
     const name = error.instancePath.replace(/^\//, '')
     const value = JSON.stringify(isSecret(name) ? '[redacted]' : env[name])
-    return `${name} ${error.message ?? 'is invalid'} (got ${value})`
+    return `${name} ${describeProblem(name, error, env[name], schema)} (got ${value})`
   }).join('; ')
+}
+
+/** Rewords the ajv errors whose own message does not say what to write. */
+function describeProblem (name: string, error: EnvError, value: string | undefined, schema: EnvSchema): string {
+  if (error.keyword === 'type' && error.params.type === 'integer') {
+    const property = schema.properties[name]
+    // parseIntegers leaves a run of digits as a string only when it is too large.
+    if (value !== undefined && decimalDigits.test(value)) {
+      return `must be <= ${property?.maximum ?? Number.MAX_SAFE_INTEGER}`
+    }
+    const example = property?.default
+    return `must be an integer in decimal digits${example === undefined ? '' : `, such as ${String(example)}`}`
+  }
+  return error.message ?? 'is invalid'
 }
 
 function isSecret (name: string): boolean {

@@ -1,5 +1,16 @@
+import Fastify from 'fastify'
 import { test } from 'tap'
-import { loadConfig, serverConfigSchema, retryTiers, splitList } from '../src/config.js'
+import configPlugin from '../plugins/config.js'
+import { configSchema, loadConfig, serverConfigSchema, retryTiers, splitList } from '../src/config.js'
+
+/** Name and default of every integer variable. */
+const integerVariables = Object.entries(configSchema.properties).flatMap(([name, property]) =>
+  property.type === 'integer' ? [{ name, fallback: property.default }] : [])
+
+/** Values that are not plain decimal digits, though Number() or ajv's type coercion reads most of them. */
+const nonDecimalIntegers = [
+  '0x10', '0o17', '0b11', '1e3', ' 12', '12 ', '\t12', '+5', '-0', '-1', '12.0', '1_000', 'Infinity', '１２'
+]
 
 test('defaults apply when the environment is empty', async (t) => {
   const config = loadConfig({})
@@ -17,7 +28,63 @@ test('missing secret is named', async (t) => {
 })
 
 test('invalid value is named with its value', async (t) => {
-  t.throws(() => loadConfig({ PORT: 'abc' }), { message: /PORT must be integer \(got "abc"\)/ })
+  t.throws(() => loadConfig({ PORT: 'abc' }), {
+    message: 'PORT must be an integer in decimal digits, such as 3000 (got "abc")'
+  })
+})
+
+test('integer variables accept only decimal digits', async (t) => {
+  const names = integerVariables.map(({ name }) => name)
+  t.ok(names.includes('PORT'), 'PORT is an integer variable')
+  t.ok(names.includes('CONSUMER_PORT'), 'CONSUMER_PORT is an integer variable')
+  t.ok(names.includes('BODY_LIMIT'), 'BODY_LIMIT is an integer variable')
+  for (const { name, fallback } of integerVariables) {
+    for (const value of nonDecimalIntegers) {
+      const message = `${name} must be an integer in decimal digits, such as ${fallback} (got ${JSON.stringify(value)})`
+      t.throws(() => loadConfig({ [name]: value }), { code: 'RELAY_CONFIG_INVALID', message }, `${name}=${JSON.stringify(value)}`)
+    }
+  }
+})
+
+test('server config plugin accepts only decimal digits', async (t) => {
+  const secret = { SQREEN_WEBHOOK_SECRET: 'test-secret' }
+  for (const { name, fallback } of integerVariables) {
+    for (const value of nonDecimalIntegers) {
+      const server = Fastify()
+      const start = async (): Promise<void> => { await server.register(configPlugin, { env: { ...secret, [name]: value } }).ready() }
+      const message = `${name} must be an integer in decimal digits, such as ${fallback} (got ${JSON.stringify(value)})`
+      await t.rejects(start, { code: 'RELAY_CONFIG_INVALID', message }, `${name}=${JSON.stringify(value)}`)
+      await server.close()
+    }
+  }
+  const server = Fastify()
+  t.teardown(async () => { await server.close() })
+  await server.register(configPlugin, { env: { ...secret, PORT: '0016' } }).ready()
+  t.equal(server.config.PORT, 16)
+})
+
+test('integer variables read decimal digits', async (t) => {
+  for (const { name, fallback } of integerVariables) {
+    const config = loadConfig({ [name]: String(fallback) }) as Record<string, unknown>
+    t.equal(config[name], fallback, name)
+  }
+  t.equal(loadConfig({ PORT: '0' }).PORT, 0)
+  t.equal(loadConfig({ PORT: '08080' }).PORT, 8080, 'leading zeros are decimal, not octal')
+})
+
+test('integer beyond the safe range is rejected', async (t) => {
+  t.throws(() => loadConfig({ BODY_LIMIT: '99999999999999999999' }), {
+    message: 'BODY_LIMIT must be <= 9007199254740991 (got "99999999999999999999")'
+  })
+  t.throws(() => loadConfig({ PORT: '99999999999999999999' }), {
+    message: 'PORT must be <= 65535 (got "99999999999999999999")'
+  })
+})
+
+test('every invalid variable is named in one line', async (t) => {
+  const error = t.throws(() => loadConfig({ PORT: '0x10', RETRY_AFTER_SECONDS: '1e3' })) as Error
+  t.equal(error.message, 'PORT must be an integer in decimal digits, such as 3000 (got "0x10"); ' +
+    'RETRY_AFTER_SECONDS must be an integer in decimal digits, such as 5 (got "1e3")')
 })
 
 test('secret values are not echoed', async (t) => {

@@ -91,7 +91,7 @@ test('errors exit with code 1', async (t) => {
   })
   const routesFile = join(dir, 'routes.yml')
   const cases = [
-    { name: 'invalid variable', env: { PORT: 'abc' }, message: /^error: PORT must be integer \(got "abc"\)\n$/ },
+    { name: 'invalid variable', env: { PORT: 'abc' }, message: /^error: PORT must be an integer in decimal digits, such as 3000 \(got "abc"\)\n$/ },
     {
       name: 'partial e-mail settings',
       env: { SMTP_URL: 'smtp://mail.example.com' },

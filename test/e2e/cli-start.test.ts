@@ -40,6 +40,18 @@ test('serve without a secret names the variable', async (t) => {
   t.notMatch(cli.output.join(''), /at .*\.ts:\d+/, 'no stack trace')
 })
 
+test('non-decimal ports stop start-up', async (t) => {
+  const cases = [
+    { command: 'serve', env: { SQREEN_WEBHOOK_SECRET: 's', PORT: '0x10' }, line: 'PORT must be an integer in decimal digits, such as 3000 (got "0x10")' },
+    { command: 'consume', env: { CONSUMER_PORT: '1e3' }, line: 'CONSUMER_PORT must be an integer in decimal digits, such as 9464 (got "1e3")' }
+  ]
+  for (const { command, env, line } of cases) {
+    const cli = spawnEntry('src/cli.ts', env, [command])
+    t.equal(await waitForExit(cli), 78, `${command}: exit code`)
+    t.equal(cli.output.join(''), `sqreen-relay: invalid configuration: ${line}\n`, `${command}: one line`)
+  }
+})
+
 test('start checks the consumer settings first', async (t) => {
   const cli = spawnEntry('src/cli.ts', { SQREEN_WEBHOOK_SECRET: 's', PORT: '0', EMAIL_TO: 'x@example.com' }, ['start'])
   t.equal(await waitForExit(cli), 78)

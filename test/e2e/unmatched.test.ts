@@ -96,5 +96,5 @@ test('dead letters limit is checked', async (t) => {
   t.match(output.join(''), /cannot connect to RabbitMQ at amqp:\/\/guest:redacted@127\.0\.0\.1:1/)
   output.length = 0
   t.equal(await runCli(['dead-letters', 'list'], { ...io, env: { PORT: 'x' } }), 1)
-  t.match(output.join(''), /invalid configuration: PORT must be integer/)
+  t.match(output.join(''), /invalid configuration: PORT must be an integer in decimal digits/)
 })
