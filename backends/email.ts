@@ -3,7 +3,7 @@ import { DeliveryError } from '../src/errors.js'
 import { redactUrl } from '../src/logger.js'
 import { renderEmail } from '../src/render/email.js'
 import type { EmailReceiver } from '../src/routing/types.js'
-import type { BackendFactory } from './backend.js'
+import type { BackendFactory, Delivery } from './backend.js'
 import { renderOrReject } from './render.js'
 
 export interface EmailOptions extends Pick<EmailReceiver, 'smtpUrl' | 'from' | 'to' | 'template'> {
@@ -46,6 +46,18 @@ export function classifySmtpError (error: unknown): DeliveryError {
   })
 }
 
+/**
+ * Message-ID of one delivery: the same on every attempt, so that a message
+ * sent again after a crash, when the relay could not record that the SMTP
+ * server had taken it, is the same message to mail systems that drop
+ * duplicates by Message-ID.
+ */
+export function deliveryMessageId (delivery: Pick<Delivery, 'messageId' | 'receiver'>, from: string): string {
+  const left = `${delivery.messageId}.${delivery.receiver}`.replace(/[^A-Za-z0-9.-]+/g, '-')
+  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'sqreen-relay.invalid'
+  return `<${left}@${domain}>`
+}
+
 /** Sends each notification as one e-mail to every recipient, text and HTML. */
 export const createEmailBackend: BackendFactory<EmailOptions> = (options, logger) => {
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs
@@ -64,7 +76,12 @@ export const createEmailBackend: BackendFactory<EmailOptions> = (options, logger
       const message = renderOrReject('e-mail', () => renderEmail(notification, options.template))
       let rejected: unknown[]
       try {
-        const info = await transport.sendMail({ from: options.from, to: options.to, ...message })
+        const info = await transport.sendMail({
+          from: options.from,
+          to: options.to,
+          messageId: deliveryMessageId(delivery, options.from),
+          ...message
+        })
         rejected = info.rejected
       } catch (error) {
         throw classifySmtpError(error)

@@ -1,5 +1,5 @@
 import { test, type Test } from 'tap'
-import { classifySmtpError, createEmailBackend, type EmailOptions } from '../../backends/email.js'
+import { classifySmtpError, createEmailBackend, deliveryMessageId, type EmailOptions } from '../../backends/email.js'
 import { renderEmail } from '../../src/render/email.js'
 import { captureLog } from '../fixtures/log-capture.js'
 import { hostile, makeDelivery, samples } from '../fixtures/notifications.js'
@@ -36,6 +36,22 @@ test('sends one message to every recipient', async (t) => {
   t.equal(mail?.text.trim(), expected.text.trim())
   t.equal(mail?.html.trim(), expected.html.trim())
   t.equal(mail?.responseCode, 250)
+})
+
+test('every attempt of a delivery has the same Message-ID', async (t) => {
+  const { sink, backend } = await setup(t, { from: 'Sqreen Relay <relay@alerts.example.com>' })
+  const delivery = makeDelivery(samples.securityEventV1, { messageId: 'a1b2', receiver: 'sec ops' })
+  await backend.send(delivery)
+  await backend.send({ ...delivery, attempt: 2 })
+  await backend.send({ ...delivery, receiver: 'admins' })
+  const mails = await sink.waitFor(3)
+  t.equal(mails[0]?.messageId, '<a1b2.sec-ops@alerts.example.com>')
+  t.equal(mails[1]?.messageId, mails[0]?.messageId, 'a retry is the same message')
+  t.equal(mails[2]?.messageId, '<a1b2.admins@alerts.example.com>', 'each receiver has its own')
+})
+
+test('a Message-ID without a sender domain stays valid', async (t) => {
+  t.equal(deliveryMessageId({ messageId: 'm', receiver: 'r' }, 'relay'), '<m.r@sqreen-relay.invalid>')
 })
 
 test('hostile text arrives escaped', async (t) => {
