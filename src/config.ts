@@ -5,6 +5,13 @@ import { ConfigError } from './errors.js'
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /**
+ * Minimum retry delay in milliseconds, of RETRY_BASE_DELAY_MS and of each
+ * RETRY_TIERS_MS tier. A retry queue with a TTL of 0 would send a failed
+ * delivery back at once, so its attempts would run out within moments.
+ */
+export const minRetryDelayMs = 10
+
+/**
  * Every environment variable the relay reads, with its type, default and
  * bounds. The server reads it through @fastify/env, the consumer and the
  * CLI through env-schema, so both programs agree on names and defaults.
@@ -36,10 +43,12 @@ export const configSchema = {
     CONSUMER_PREFETCH: { type: 'integer', minimum: 1, maximum: 1000, default: 32 },
     DELIVERY_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 10000 },
     DELIVERY_MAX_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
-    RETRY_BASE_DELAY_MS: { type: 'integer', minimum: 10, default: 1000 },
+    RETRY_BASE_DELAY_MS: { type: 'integer', minimum: minRetryDelayMs, default: 1000 },
     RETRY_TIERS_MS: {
       type: 'string',
-      pattern: '^\\d+(,\\d+)*$',
+      // Delays of at least 10 ms (minRetryDelayMs): after any leading zeros,
+      // a non-zero digit and at least one more digit.
+      pattern: '^0*[1-9][0-9]+(,0*[1-9][0-9]+)*$',
       default: '1000,5000,30000,120000,600000,1800000'
     },
     DEDUP_WINDOW_SECONDS: { type: 'integer', minimum: 0, maximum: 604800, default: 600 },
@@ -172,6 +181,9 @@ function describeProblem (name: string, error: EnvError, value: string | undefin
     }
     const example = property?.default
     return `must be an integer in decimal digits${example === undefined ? '' : `, such as ${String(example)}`}`
+  }
+  if (error.keyword === 'pattern' && name === 'RETRY_TIERS_MS') {
+    return `must be a comma-separated list of delays in milliseconds, each at least ${minRetryDelayMs}`
   }
   return error.message ?? 'is invalid'
 }

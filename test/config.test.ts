@@ -97,6 +97,26 @@ test('retry tiers are sorted and unique', async (t) => {
   t.same(retryTiers(loadConfig({ RETRY_TIERS_MS: '5000,1000,5000' })), [1000, 5000])
 })
 
+test('retry tiers below 10 ms are rejected', async (t) => {
+  for (const value of ['0', '0,1000', '1000,0', '9', '1000,9', '00', '000', '-10', '1000,,5000', '1000, 5000', '1e3']) {
+    t.throws(() => loadConfig({ RETRY_TIERS_MS: value }), {
+      code: 'RELAY_CONFIG_INVALID',
+      message: `RETRY_TIERS_MS must be a comma-separated list of delays in milliseconds, each at least 10 (got ${JSON.stringify(value)})`
+    }, JSON.stringify(value))
+  }
+})
+
+test('retry tiers of 10 ms or more are accepted', async (t) => {
+  t.same(retryTiers(loadConfig({ RETRY_TIERS_MS: '10' })), [10])
+  t.same(retryTiers(loadConfig({ RETRY_TIERS_MS: '010,100,1000' })), [10, 100, 1000])
+  t.same(retryTiers(loadConfig({})), [1000, 5000, 30000, 120000, 600000, 1800000], 'the default')
+})
+
+test('retry base delay has the tier minimum', async (t) => {
+  t.throws(() => loadConfig({ RETRY_BASE_DELAY_MS: '9' }), { message: 'RETRY_BASE_DELAY_MS must be >= 10 (got "9")' })
+  t.equal(loadConfig({ RETRY_BASE_DELAY_MS: '10' }).RETRY_BASE_DELAY_MS, 10)
+})
+
 test('lists are split on commas', async (t) => {
   t.same(splitList(' a@x.example, b@x.example ,'), ['a@x.example', 'b@x.example'])
   t.same(splitList(undefined), [])

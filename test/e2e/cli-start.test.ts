@@ -52,6 +52,13 @@ test('non-decimal ports stop start-up', async (t) => {
   }
 })
 
+test('zero retry tier stops the consumer', async (t) => {
+  const cli = spawnEntry('src/cli.ts', { RETRY_TIERS_MS: '1000,0' }, ['consume'])
+  t.equal(await waitForExit(cli), 78)
+  t.equal(cli.output.join(''), 'sqreen-relay: invalid configuration: RETRY_TIERS_MS must be a comma-separated ' +
+    'list of delays in milliseconds, each at least 10 (got "1000,0")\n')
+})
+
 test('start checks the consumer settings first', async (t) => {
   const cli = spawnEntry('src/cli.ts', { SQREEN_WEBHOOK_SECRET: 's', PORT: '0', EMAIL_TO: 'x@example.com' }, ['start'])
   t.equal(await waitForExit(cli), 78)
