@@ -11,6 +11,12 @@ export interface Delivery {
   receiver: string
   /** 1 for the first attempt. */
   attempt: number
+  /**
+   * Parts of the delivery that earlier attempts completed, from the
+   * DeliveryError they raised. They travel with the retried message, so
+   * that any consumer process skips them.
+   */
+  completed: readonly string[]
 }
 
 /**

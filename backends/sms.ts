@@ -9,13 +9,9 @@ export interface SmsOptions
   extends Pick<SmsReceiver, 'accountSid' | 'authToken' | 'from' | 'to' | 'apiUrl' | 'template'> {
   /** Time allowed for one request to Twilio, in milliseconds (default 10000). */
   timeoutMs?: number
-  /** Maximum number of partly sent deliveries remembered (default 10000). */
-  maxTrackedDeliveries?: number
 }
 
 export const defaultTimeoutMs = 10_000
-
-export const defaultMaxTrackedDeliveries = 10_000
 
 interface NumberFailure {
   number: string
@@ -24,9 +20,11 @@ interface NumberFailure {
 
 /**
  * Combines the failures of one attempt: retryable when any failure is,
- * so that the numbers that can still be reached get another attempt.
+ * so that the numbers that can still be reached get another attempt. The
+ * numbers reached so far go with the error into the retried message, so
+ * that a retry in any consumer process texts only the others.
  */
-function combineFailures (failures: NumberFailure[], total: number): DeliveryError {
+function combineFailures (failures: NumberFailure[], total: number, reached: Set<string>): DeliveryError {
   const retryable = failures.some((failure) => failure.error.retryable)
   const delays = failures.flatMap((failure) => failure.error.retryAfterMs ?? [])
   const details = failures.map((failure) => `${failure.number}: ${failure.error.message}`)
@@ -35,44 +33,9 @@ function combineFailures (failures: NumberFailure[], total: number): DeliveryErr
     retryable,
     retryAfterMs: delays.length === 0 ? undefined : Math.max(...delays),
     status: failures[0]?.error.status,
+    completed: [...reached],
     cause: failures[0]?.error
   })
-}
-
-/**
- * Remembers, per delivery, the numbers Twilio already accepted, so that a
- * retry after a partial failure does not text them twice.
- * NOTE: this memory is per process. A retry handled by another consumer
- * process, or after a restart, texts the numbers already reached again.
- */
-class ReachedNumbers {
-  readonly #byDelivery = new Map<string, Set<string>>()
-  readonly #maxSize: number
-
-  constructor (maxSize: number) {
-    this.#maxSize = maxSize
-  }
-
-  get (deliveryKey: string): Set<string> {
-    let reached = this.#byDelivery.get(deliveryKey)
-    if (reached === undefined) {
-      reached = new Set()
-      this.#byDelivery.set(deliveryKey, reached)
-      this.#evictOldest()
-    }
-    return reached
-  }
-
-  forget (deliveryKey: string): void {
-    this.#byDelivery.delete(deliveryKey)
-  }
-
-  /** Drops the oldest delivery once there are too many: Map keeps insertion order. */
-  #evictOldest (): void {
-    if (this.#byDelivery.size <= this.#maxSize) return
-    const [oldest] = this.#byDelivery.keys()
-    this.#byDelivery.delete(oldest as string)
-  }
 }
 
 /** Returns the Message resource's sid from Twilio's 201 response, if any. */
@@ -96,8 +59,6 @@ export const createSmsBackend: BackendFactory<SmsOptions> = (options, logger) =>
   const account = encodeURIComponent(options.accountSid)
   const url = `${baseUrl}/2010-04-01/Accounts/${account}/Messages.json`
   const credentials = Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64')
-  const maxTracked = options.maxTrackedDeliveries ?? defaultMaxTrackedDeliveries
-  const reachedNumbers = new ReachedNumbers(maxTracked)
 
   async function sendOne (number: string, body: string): Promise<string | undefined> {
     const response = await sendHttp({
@@ -117,7 +78,7 @@ export const createSmsBackend: BackendFactory<SmsOptions> = (options, logger) =>
     name: 'sms',
     async send (delivery) {
       const body = renderOrReject('SMS', () => renderSms(delivery.notification, options.template))
-      const reached = reachedNumbers.get(delivery.messageId)
+      const reached = new Set(delivery.completed)
       const failures: NumberFailure[] = []
       for (const number of options.to) {
         if (reached.has(number)) continue
@@ -130,8 +91,7 @@ export const createSmsBackend: BackendFactory<SmsOptions> = (options, logger) =>
           failures.push({ number, error: error as DeliveryError })
         }
       }
-      if (failures.length > 0) throw combineFailures(failures, options.to.length)
-      reachedNumbers.forget(delivery.messageId)
+      if (failures.length > 0) throw combineFailures(failures, options.to.length, reached)
     }
   }
 }

@@ -85,6 +85,11 @@ export interface DeliveryErrorOptions {
   retryAfterMs?: number
   /** HTTP status or SMTP response code of the failed attempt. */
   status?: number
+  /**
+   * Parts of the delivery done so far, including earlier attempts' (for
+   * SMS, the numbers Twilio accepted), so that a retry skips them.
+   */
+  completed?: readonly string[]
   cause?: unknown
 }
 
@@ -97,11 +102,13 @@ export class DeliveryError extends Error {
   readonly retryable: boolean
   readonly retryAfterMs?: number
   readonly status?: number
+  readonly completed: readonly string[]
 
   constructor (message: string, options: DeliveryErrorOptions) {
     super(message, { cause: options.cause })
     this.retryable = options.retryable
     this.retryAfterMs = options.retryAfterMs
     this.status = options.status
+    this.completed = options.completed ?? []
   }
 }

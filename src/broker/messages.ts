@@ -19,7 +19,9 @@ export const headers = {
   retryTier: 'x-retry-tier',
   deadLetteredAt: 'x-dead-lettered-at',
   /** Times an operator replayed the message from the dead-letter queue. */
-  replays: 'x-replays'
+  replays: 'x-replays',
+  /** Parts of the delivery earlier attempts completed, e.g. SMS numbers reached. */
+  completed: 'x-completed'
 } as const
 
 export type MessageHeaders = Record<string, unknown>
@@ -29,6 +31,15 @@ export function headerString (values: MessageHeaders | undefined, name: string):
   if (typeof value === 'string') return value
   if (Buffer.isBuffer(value)) return value.toString('utf8')
   return null
+}
+
+export function headerList (values: MessageHeaders | undefined, name: string): string[] {
+  const value = values?.[name]
+  if (!Array.isArray(value)) return []
+  return value.flatMap((item: unknown) => {
+    if (typeof item === 'string') return [item]
+    return Buffer.isBuffer(item) ? [item.toString('utf8')] : []
+  })
 }
 
 export function headerNumber (values: MessageHeaders | undefined, name: string): number | null {

@@ -1,6 +1,6 @@
 import type { ConsumeMessage } from 'amqplib'
 import type { Logger } from 'pino'
-import { headerNumber, headerString, headers } from '../broker/messages.js'
+import { headerList, headerNumber, headerString, headers } from '../broker/messages.js'
 import { retryKey } from '../broker/topology.js'
 import { DeliveryError, PublishError } from '../errors.js'
 import { normalize } from '../notifications/normalize.js'
@@ -32,7 +32,8 @@ export async function deliverMessage (
   try {
     if (backend === undefined) throw new DeliveryError(`no backend for receiver "${receiver}"`, { retryable: false })
     const notification = normalize(parseQueued(message.content))
-    await backend.send({ notification, messageId, requestId, receiver, attempt })
+    const completed = headerList(values, headers.completed)
+    await backend.send({ notification, messageId, requestId, receiver, attempt, completed })
   } catch (err) {
     error = err
   }
@@ -76,7 +77,8 @@ async function handleFailure (context: PipelineContext, failure: Failure): Promi
     [headers.attempts]: failedAttempts,
     [headers.lastError]: reason,
     [headers.firstFailedAt]: headerNumber(values, headers.firstFailedAt) ?? now,
-    [headers.lastFailedAt]: now
+    [headers.lastFailedAt]: now,
+    [headers.completed]: completedParts(values, error)
   }
   const options = { messageId: message.properties.messageId ?? 'unknown', contentType: 'application/json' }
 
@@ -101,6 +103,13 @@ async function handleFailure (context: PipelineContext, failure: Failure): Promi
   logger.error({ err: error, kind }, 'delivery failed, moved to dead letters')
   context.metrics.deadLetters.inc({ receiver })
   return count(context, receiver, 'dead_lettered')
+}
+
+/** Parts done by earlier attempts and by the one that just failed. */
+function completedParts (values: Record<string, unknown>, error: unknown): string[] {
+  const done = new Set(headerList(values, headers.completed))
+  if (error instanceof DeliveryError) for (const part of error.completed) done.add(part)
+  return [...done]
 }
 
 /** Formats the dead-letter reason: the status and the channel's message. */

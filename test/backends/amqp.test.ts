@@ -8,19 +8,14 @@ import type { Delivery } from '../../backends/backend.js'
 import { normalize } from '../../src/notifications/normalize.js'
 import type { SqreenItem } from '../../src/notifications/types.js'
 import { amqpUrl, openConnection, uniquePrefix } from '../fixtures/broker.js'
+import { makeDelivery } from '../fixtures/notifications.js'
 import { fixtureItems } from '../fixtures/sqreen.js'
 import { listenOnLoopback } from '../fixtures/stub-helpers.js'
 
 const logger = pino({ level: 'silent' })
 
 function delivery (item: SqreenItem = { sqreen_payload_type: 'test' }): Delivery {
-  return {
-    notification: normalize(item),
-    messageId: 'message-1',
-    requestId: 'request-1',
-    receiver: 'bus',
-    attempt: 1
-  }
+  return makeDelivery(normalize(item), { receiver: 'bus' })
 }
 
 interface Target {

@@ -7,6 +7,7 @@ import { createWebhookBackend, type WebhookOptions } from '../../backends/webhoo
 import { DeliveryError } from '../../src/errors.js'
 import { normalize } from '../../src/notifications/normalize.js'
 import type { SqreenItem } from '../../src/notifications/types.js'
+import { makeDelivery } from '../fixtures/notifications.js'
 import { fixtureItems } from '../fixtures/sqreen.js'
 import { closeHttpServer, listenOnLoopback } from '../fixtures/stub-helpers.js'
 
@@ -14,13 +15,7 @@ const logger = pino({ level: 'silent' })
 const secret = 'webhook-secret'
 
 function delivery (item: SqreenItem): Delivery {
-  return {
-    notification: normalize(item),
-    messageId: 'message-1',
-    requestId: 'request-1',
-    receiver: 'siem',
-    attempt: 1
-  }
+  return makeDelivery(normalize(item), { receiver: 'siem' })
 }
 
 interface Received {

@@ -27,6 +27,28 @@ test('slack 500 twice then 200', async (t) => {
   t.equal(await queueDepth(topologyNames(relay.prefix).deadLetters), 0, 'nothing parked')
 })
 
+test('a partly sent SMS is retried by a restarted consumer for the other number only', async (t) => {
+  const relay = await startRelay({ label: 'sms-partial', env: { RETRY_BASE_DELAY_MS: '1000', RETRY_TIERS_MS: '1000' } })
+  t.teardown(relay.close)
+  relay.twilio.respondWith({ status: 201 }, { status: 503, message: 'Service Unavailable' })
+  const runId = newRunId()
+  t.equal((await postSigned(relay, JSON.stringify(faultItems(runId, 0, 1)))).status, 200)
+  await relay.twilio.waitFor(2, 10_000)
+  // The consumer that reached the first number stops; another one takes
+  // the retry, knowing only what the retried message carries.
+  await relay.stopConsumer()
+  await relay.startConsumer()
+  await relay.twilio.waitFor(3, 15_000)
+  await waitUntil(() => relay.consumer?.consumer.ready === true)
+  t.same(relay.twilio.received.map((request) => [request.to, request.status]), [
+    [smsNumbers[0], 201],
+    [smsNumbers[1], 503],
+    [smsNumbers[1], 201]
+  ], 'the first number got one SMS, the second one after its retry')
+  t.equal(countCopies(runId, receivedTexts(relay).sms).get(0), smsNumbers.length, 'one SMS per number')
+  t.equal(await queueDepth(topologyNames(relay.prefix).deadLetters), 0, 'nothing parked')
+})
+
 test('slack 429 honours retry-after', async (t) => {
   const relay = await startRelay({ label: 'slack-429', env: { RETRY_BASE_DELAY_MS: '100', RETRY_TIERS_MS: '100,500,3000' } })
   t.teardown(relay.close)
