@@ -1,11 +1,16 @@
 import { DeliveryError } from '../src/errors.js'
+import { redactUrl } from '../src/logger.js'
 
 /*
  * HTTP delivery shared by every backend that calls an HTTP API, so that
  * they all classify failures the same way. A network error, a timeout, a
  * 5xx, 408 or 429 is retryable, because a later attempt can succeed. Any
- * other 4xx is permanent. Error messages never contain the URL, because
- * the URL of a Slack incoming webhook is itself a credential.
+ * other 4xx is permanent. A 3xx is permanent too, because redirects are
+ * not followed: a signed POST must never be sent again to an address that
+ * the operator did not configure. Error messages never contain the request
+ * URL, because the URL of a Slack incoming webhook is itself a credential.
+ * A redirect's Location appears with its path and query redacted by
+ * redactUrl.
  */
 
 export interface HttpRequest {
@@ -68,7 +73,8 @@ export function isRetryableStatus (status: number): boolean {
 }
 
 /** Builds the DeliveryError of a response whose status is not 2xx. */
-export function responseError (service: string, response: HttpResponse): DeliveryError {
+export function responseError (service: string, response: HttpResponse, requestUrl: string): DeliveryError {
+  if (response.status >= 300 && response.status <= 399) return redirectError(service, response, requestUrl)
   const reason = describeBody(response.body)
   const detail = reason === '' ? '' : `: ${reason}`
   return new DeliveryError(`${service} responded with HTTP ${response.status}${detail}`, {
@@ -76,6 +82,37 @@ export function responseError (service: string, response: HttpResponse): Deliver
     retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
     status: response.status
   })
+}
+
+/**
+ * Builds the permanent DeliveryError of a 3xx response. The message names
+ * the status and where the Location points, so that the operator can
+ * change the receiver's URL.
+ */
+function redirectError (service: string, response: HttpResponse, requestUrl: string): DeliveryError {
+  const target = describeLocation(response.headers.get('location'), requestUrl)
+  const message = `${service} responded with HTTP ${response.status}, a redirect ${target} that the relay ` +
+    'does not follow: set the receiver\'s URL to the new address'
+  return new DeliveryError(message, { retryable: false, status: response.status })
+}
+
+/**
+ * Describes a Location header, resolved against the request URL and
+ * redacted as redactUrl does for logs, so its path and query stay hidden.
+ * Adds "(same path)" when the path and query are the request's own, the
+ * usual case of a move to https or to another host.
+ */
+function describeLocation (location: string | null, requestUrl: string): string {
+  if (location === null) return 'without a Location header'
+  let target: URL
+  try {
+    target = new URL(location, requestUrl)
+  } catch {
+    return 'to an invalid Location'
+  }
+  const request = new URL(requestUrl)
+  const samePath = target.pathname === request.pathname && target.search === request.search
+  return `to ${redactUrl(target.href)}${samePath ? ' (same path)' : ''}`
 }
 
 function networkError (request: HttpRequest, error: unknown): DeliveryError {
@@ -107,12 +144,14 @@ export async function sendHttp (request: HttpRequest): Promise<HttpResponse> {
       method: request.method ?? 'POST',
       headers: request.headers,
       body: request.body,
+      // Returns a 3xx response as it is, for redirectError.
+      redirect: 'manual',
       signal: AbortSignal.timeout(request.timeoutMs)
     })
     response = { status: answer.status, headers: answer.headers, body: await answer.text() }
   } catch (error) {
     throw networkError(request, error)
   }
-  if (response.status < 200 || response.status > 299) throw responseError(request.service, response)
+  if (response.status < 200 || response.status > 299) throw responseError(request.service, response, request.url)
   return response
 }

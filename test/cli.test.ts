@@ -176,6 +176,40 @@ test('send exits 1 on a non-2xx response', async (t) => {
   t.equal(result.stderr, `error: ${server.url} responded with HTTP 401\n`)
 })
 
+test('send does not follow redirects', async (t) => {
+  const relay = await startServer(t, verifyingHandler(first.secret))
+  const cases = [
+    { status: 301, text: 'Moved Permanently' },
+    { status: 302, text: 'Found' },
+    { status: 307, text: 'Temporary Redirect' },
+    { status: 308, text: 'Permanent Redirect' }
+  ]
+  for (const { status, text } of cases) {
+    const proxy = await startServer(t, (_request, _body, response) => {
+      response.writeHead(status, { location: relay.url }).end('moved')
+    })
+    const result = await run(['send', firstPath, '--url', proxy.url, '--secret', first.secret])
+    t.equal(result.code, 1, `${status}: exit code`)
+    t.equal(result.stdout, `HTTP ${status} ${text}\nmoved\n`, `${status}: response`)
+    t.equal(result.stderr, `error: ${proxy.url} responded with HTTP ${status}, a redirect to ${relay.url} ` +
+      'that send does not follow: pass that URL as --url if it is the relay\n', `${status}: error`)
+    t.equal(proxy.received.length, 1, `${status}: sent once`)
+  }
+  t.equal(relay.received.length, 0, 'nothing reached the Location')
+})
+
+test('send names a redirect without a valid Location', async (t) => {
+  for (const location of [undefined, 'http://[::1']) {
+    const proxy = await startServer(t, (_request, _body, response) => {
+      response.writeHead(302, location === undefined ? {} : { location }).end()
+    })
+    const result = await run(['send', firstPath, '--url', proxy.url, '--secret', 's'])
+    t.equal(result.code, 1, String(location))
+    t.equal(result.stderr, `error: ${proxy.url} responded with HTTP 302, a redirect without a valid Location ` +
+      'that send does not follow: check --url\n', String(location))
+  }
+})
+
 test('send prints a body without a final newline', async (t) => {
   const server = await startServer(t, (_request, _body, response) => {
     response.end('accepted')

@@ -56,10 +56,29 @@ async function post (url: string, body: Buffer, signature: string, timeoutMs: nu
     },
     // A copy typed as a plain Uint8Array, which fetch's BodyInit accepts.
     body: new Uint8Array(body),
+    // A signed body goes only to the URL given: a 3xx is printed, not followed.
+    redirect: 'manual',
     signal: AbortSignal.timeout(timeoutMs)
   })
   const text = await response.text()
-  return { status: response.status, statusText: response.statusText, ok: response.ok, text }
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    ok: response.ok,
+    location: response.headers.get('location'),
+    text
+  }
+}
+
+/** Describes a non-2xx response, with the Location of a redirect resolved against `url`. */
+function describeStatus (url: string, status: number, location: string | null): string {
+  const message = `error: ${url} responded with HTTP ${status}`
+  if (status < 300 || status > 399) return message
+  if (location === null || !URL.canParse(location, url)) {
+    return `${message}, a redirect without a valid Location that send does not follow: check --url`
+  }
+  const target = new URL(location, url).href
+  return `${message}, a redirect to ${target} that send does not follow: pass that URL as --url if it is the relay`
 }
 
 async function send (file: string, options: SendOptions, command: Command, io: CliIO) {
@@ -78,7 +97,7 @@ async function send (file: string, options: SendOptions, command: Command, io: C
     io.stdout(response.text.endsWith('\n') ? response.text : `${response.text}\n`)
   }
   if (!response.ok) {
-    command.error(`error: ${options.url} responded with HTTP ${response.status}`, {
+    command.error(describeStatus(options.url, response.status, response.location), {
       code: 'sqreen-relay.http-status'
     })
   }
@@ -86,7 +105,8 @@ async function send (file: string, options: SendOptions, command: Command, io: C
 
 /**
  * Adds `send FILE --url URL`, which signs a file's exact bytes and POSTs
- * them the way Sqreen does. The exit code is 0 only on a 2xx response.
+ * them the way Sqreen does. The exit code is 0 only on a 2xx response, and
+ * redirects are not followed.
  */
 export function registerSend (program: Command, io: CliIO): void {
   program

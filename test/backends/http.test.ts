@@ -1,7 +1,42 @@
-import { test } from 'tap'
+import { createServer } from 'node:http'
+import { pino } from 'pino'
+import { test, type Test } from 'tap'
 import { describeBody, isRetryableStatus, parseRetryAfter, sendHttp } from '../../backends/http.js'
+import { createSlackBackend } from '../../backends/slack.js'
+import { createSmsBackend } from '../../backends/sms.js'
+import { createWebhookBackend } from '../../backends/webhook.js'
 import { DeliveryError } from '../../src/errors.js'
+import { makeDelivery, samples } from '../fixtures/notifications.js'
 import { startSlackStub } from '../fixtures/slack-stub.js'
+import { closeHttpServer, listenOnLoopback } from '../fixtures/stub-helpers.js'
+
+interface LoopbackServer {
+  /** Origin, e.g. `http://127.0.0.1:4567`. */
+  origin: string
+  /** Method and path of each request received. */
+  received: string[]
+}
+
+/**
+ * Starts a loopback server that responds to every request with `status`,
+ * and with `location` as its Location header unless it is null.
+ */
+async function startServer (t: Test, status: number, location: string | null = null): Promise<LoopbackServer> {
+  const received: string[] = []
+  const server = createServer((request, response) => {
+    received.push(`${request.method ?? ''} ${request.url ?? ''}`)
+    request.resume()
+    request.on('end', () => {
+      response.writeHead(status, location === null ? {} : { location }).end('moved')
+    })
+  })
+  const port = await listenOnLoopback(server)
+  t.teardown(async () => { await closeHttpServer(server) })
+  return { origin: `http://127.0.0.1:${port}`, received }
+}
+
+const notFollowed = "that the relay does not follow: set the receiver's URL to the new address"
+const redirectStatuses = [301, 302, 303, 307, 308]
 
 test('Retry-After in seconds', async (t) => {
   t.equal(parseRetryAfter('120'), 120_000)
@@ -101,4 +136,67 @@ test('request that fetch rejects is retryable', async (t) => {
   }
   await t.rejects(sendHttp(request), { retryable: true, message: /^Slack request failed: .*header/i })
   t.equal(stub.received.length, 0, 'nothing was sent')
+})
+
+test('sendHttp does not follow redirects', async (t) => {
+  const moved = await startServer(t, 200)
+  for (const status of redirectStatuses) {
+    const origin = await startServer(t, status, `${moved.origin}/moved/T0/B0/secret?token=x`)
+    const request = { url: `${origin.origin}/hook`, body: '{"text":"hi"}', timeoutMs: 2000, service: 'Webhook' }
+    await t.rejects(sendHttp(request), {
+      retryable: false,
+      status,
+      message: `Webhook responded with HTTP ${status}, a redirect to ${moved.origin}/[redacted] ${notFollowed}`
+    }, `HTTP ${status}`)
+    t.same(origin.received, ['POST /hook'], `HTTP ${status}: sent once`)
+  }
+  t.same(moved.received, [], 'nothing reached the Location')
+})
+
+test('redirect Location is described', async (t) => {
+  // Every Location stays on loopback, so that a client that follows it reaches no other host.
+  const cases = [
+    { location: '/hook', expected: 'to <origin>/[redacted] (same path)' },
+    { location: 'https://127.0.0.1:1/hook', expected: 'to https://127.0.0.1:1/[redacted] (same path)' },
+    { location: 'http://127.0.0.1:1/', expected: 'to http://127.0.0.1:1/' },
+    { location: 'http://user:password@127.0.0.1:1/?token=x', expected: 'to http://user:redacted@127.0.0.1:1/' },
+    { location: 'http://[::1', expected: 'to an invalid Location' },
+    { location: null, expected: 'without a Location header' }
+  ]
+  for (const { location, expected } of cases) {
+    const origin = await startServer(t, 308, location)
+    const request = { url: `${origin.origin}/hook`, timeoutMs: 2000, service: 'Slack' }
+    const where = expected.replace('<origin>', origin.origin)
+    await t.rejects(sendHttp(request), {
+      retryable: false,
+      status: 308,
+      message: `Slack responded with HTTP 308, a redirect ${where} ${notFollowed}`
+    }, String(location))
+  }
+})
+
+test('HTTP backends treat redirects as permanent', async (t) => {
+  const moved = await startServer(t, 200)
+  const origin = await startServer(t, 307, `${moved.origin}/elsewhere`)
+  const logger = pino({ level: 'silent' })
+  const backends = [
+    createSlackBackend({ webhookUrl: `${origin.origin}/services/T0/B0/secret`, timeoutMs: 2000 }, logger),
+    createSmsBackend({
+      accountSid: 'AC1',
+      authToken: 'token',
+      from: '+15005550006',
+      to: ['+33612345678'],
+      apiUrl: origin.origin,
+      timeoutMs: 2000
+    }, logger),
+    createWebhookBackend({ url: `${origin.origin}/in`, secret: 's', signatureHeader: 'X-Relay-Signature', timeoutMs: 2000 }, logger)
+  ]
+  for (const backend of backends) {
+    const error = await backend.send(makeDelivery(samples.pulse)).catch((error: unknown) => error)
+    t.ok(error instanceof DeliveryError, `${backend.name}: DeliveryError`)
+    t.match(error, { retryable: false, status: 307 }, `${backend.name}: permanent`)
+    t.match((error as Error).message, `responded with HTTP 307, a redirect to ${moved.origin}/[redacted] ${notFollowed}`, `${backend.name}: reason`)
+  }
+  t.equal(origin.received.length, 3, 'one request per backend')
+  t.same(moved.received, [], 'nothing reached the Location')
 })
