@@ -10,7 +10,6 @@ import { routesConfigError, validateRoutesDocument, type ConfigIssue } from './s
 import type { ReceiverSpec, ReceiverType, RoutingTable, TemplateSpec } from './types.js'
 
 export const defaultSignatureHeader = 'X-Relay-Signature'
-export const defaultTwilioApiUrl = 'https://api.twilio.com'
 
 /** A receiver as the schema let it through: strings, string lists and a template. */
 type RawReceiver = Record<string, string | string[]> & { type: ReceiverType, template?: TemplateSpec }
@@ -52,8 +51,12 @@ const formats: Record<string, { pattern: RegExp, problem: string }> = {
   'amqp.url': { pattern: /^amqps?:\/\//, problem: 'must be an amqp:// or amqps:// URL' }
 }
 
-// NOTE: there is no escape for a literal `${NAME}` in a receiver setting.
-const reference = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g
+/**
+ * A `${NAME}` reference with the run of `$` before it. Each `$$` of the run
+ * is a literal `$`, as in Compose files and Makefiles, and a `$` left over
+ * makes it a reference. So `$${NAME}` is the literal text `${NAME}`.
+ */
+const reference = /(\$+)\{([A-Za-z_][A-Za-z0-9_]*)\}/g
 
 /**
  * Reads a YAML routes file and returns its routing table. Secrets come from
@@ -111,10 +114,21 @@ function resolveReceiver (name: string, raw: RawReceiver, context: Context): Rec
   checkRequiredSecret(raw.type, settings, path, context)
   checkFormats(raw.type, settings, path, context)
   checkTemplate(raw.template, `${path}/template`, context)
-  const spec = toReceiverSpec(name, raw.type, settings, raw.template)
-  if (spec.type !== 'amqp' || spec.url !== undefined) return spec
-  // Without its own url, an amqp receiver publishes on the relay's broker.
-  return { ...spec, url: context.env.AMQP_URL ?? configSchema.properties.AMQP_URL.default }
+  return toReceiverSpec(name, raw.type, { ...inheritedSettings(raw.type, context.env), ...settings }, raw.template)
+}
+
+/**
+ * Settings a receiver takes from the relay's variables when the file does
+ * not set them: an amqp receiver publishes on the relay's broker, and an
+ * sms receiver calls the TWILIO_API_URL of the environment, like the
+ * receiver the variables define.
+ */
+function inheritedSettings (type: ReceiverType, env: NodeJS.ProcessEnv): Record<string, string> {
+  const value = (name: 'AMQP_URL' | 'TWILIO_API_URL'): string =>
+    env[name] === undefined || env[name] === '' ? configSchema.properties[name].default : env[name]
+  if (type === 'amqp') return { url: value('AMQP_URL') }
+  if (type === 'sms') return { api_url: value('TWILIO_API_URL') }
+  return {}
 }
 
 function checkInlineSecret (raw: RawReceiver, path: string, context: Context): void {
@@ -171,23 +185,34 @@ interface Setting {
   type: ReceiverType
 }
 
-/** Replaces each `${VAR}` with its value from the environment; a list is expanded item by item. */
+/**
+ * Replaces each `${VAR}` with its value from the environment, and each
+ * escaped `$${VAR}` with the literal `${VAR}`. A list is expanded item by
+ * item.
+ */
 function expand (value: string | string[], setting: Setting, context: Context): string | string[] {
   if (Array.isArray(value)) {
     return value.map((item, index) =>
       expand(item, { ...setting, path: `${setting.path}/${index}` }, context) as string)
   }
-  return value.replace(reference, (_, name: string) => {
-    const resolved = context.env[name]
-    if (resolved !== undefined && resolved !== '') return resolved
-    const isSecret = secrets[setting.type]?.key === setting.key
-    context.issues.push({
-      path: setting.path,
-      problem: `environment variable ${name} is not set`,
-      fix: isSecret ? `set ${name}, or use ${setting.key}_file` : `set ${name} in the relay's environment`
-    })
-    return ''
+  return value.replace(reference, (_, dollars: string, name: string) => {
+    const escaped = '$'.repeat(Math.floor(dollars.length / 2))
+    if (dollars.length % 2 === 0) return `${escaped}{${name}}`
+    return escaped + resolveReference(name, setting, context)
   })
+}
+
+/** Reads a referenced variable. When it is unset or empty, records an issue and returns ''. */
+function resolveReference (name: string, setting: Setting, context: Context): string {
+  const resolved = context.env[name]
+  if (resolved !== undefined && resolved !== '') return resolved
+  const isSecret = secrets[setting.type]?.key === setting.key
+  context.issues.push({
+    path: setting.path,
+    problem: `environment variable ${name} is not set`,
+    fix: isSecret ? `set ${name}, or use ${setting.key}_file` : `set ${name} in the relay's environment`
+  })
+  return ''
 }
 
 function checkRequiredSecret (
@@ -290,7 +315,7 @@ function toReceiverSpec (
         authToken: text('auth_token'),
         from: text('from'),
         to: list('to'),
-        apiUrl: settings.api_url as string | undefined ?? defaultTwilioApiUrl
+        apiUrl: text('api_url')
       }
     case 'webhook':
       return {

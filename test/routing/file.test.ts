@@ -460,6 +460,49 @@ test('receiver settings and defaults', async (t) => {
   ])
 })
 
+test('escaped references stay literal', async (t) => {
+  const cases = [
+    { value: '$${ENV}', expected: '${ENV}' },
+    { value: 'alerts.$${UNSET}.${ENV}', expected: 'alerts.${UNSET}.prod' },
+    { value: '$$${ENV}', expected: '$prod' },
+    { value: '$$$${ENV}', expected: '$${ENV}' },
+    { value: '$$$$${ENV}', expected: '$$prod' },
+    { value: 'cost$$ $ $$ {ENV} ${ENV}', expected: 'cost$$ $ $$ {ENV} prod' }
+  ]
+  for (const { value, expected } of cases) {
+    const yaml = `receivers:\n  log: { type: log }\n  bus: { type: amqp, exchange: x, routing_key: ${JSON.stringify(value)} }\n`
+    const receiver = loadReceivers(t, yaml, { ENV: 'prod' }).find(({ name }) => name === 'bus')
+    t.match(receiver, { routingKey: expected }, value)
+  }
+})
+
+test('escaped reference in a list and a URL', async (t) => {
+  const yaml = `receivers:
+  log: { type: log }
+  mail:
+    type: email
+    smtp_url: "smtp://mail.example.com/?tag=$\${TAG}"
+    from: "relay+$\${ID}@example.com"
+    to: ["$\${USER}@example.com", "\${TO}"]
+`
+  const receiver = loadReceivers(t, yaml, { TO: 'b@example.com' }).find(({ name }) => name === 'mail')
+  t.same(receiver, {
+    name: 'mail',
+    type: 'email',
+    smtpUrl: 'smtp://mail.example.com/?tag=${TAG}',
+    from: 'relay+${ID}@example.com',
+    to: ['${USER}@example.com', 'b@example.com']
+  })
+})
+
+test('escaped reference is an inline secret', async (t) => {
+  const dir = t.testdir({ 'routes.yml': 'receivers:\n  ops: { type: slack, webhook_url: "$${URL}" }\n' + logRoute })
+  t.throws(() => loadRoutesFile(join(dir, 'routes.yml'), { URL: 'https://hooks.slack.com/services/T0/B0/x' }), {
+    code: 'RELAY_CONFIG_INVALID',
+    message: /webhook_url: the secret is written inline/
+  })
+})
+
 test('amqp receiver defaults to relay broker', async (t) => {
   const receivers = loadReceivers(t, 'receivers:\n  log: { type: amqp, exchange: x, routing_key: k }\n', {})
   t.same(receivers, [
