@@ -325,10 +325,7 @@ function toReceiverSpec (
         secret: text('secret'),
         signatureHeader: settings.signature_header as string | undefined ?? defaultSignatureHeader
       }
-    case 'amqp': {
-      const url = settings.url as string | undefined
-      const spec = { ...base, type, exchange: text('exchange'), routingKey: text('routing_key') }
-      return url === undefined ? spec : { ...spec, url }
-    }
+    case 'amqp':
+      return { ...base, type, url: text('url'), exchange: text('exchange'), routingKey: text('routing_key') }
   }
 }

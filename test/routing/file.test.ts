@@ -510,6 +510,19 @@ test('amqp receiver defaults to relay broker', async (t) => {
   ])
 })
 
+test('sms receiver defaults to the TWILIO_API_URL of the environment', async (t) => {
+  const yaml = `receivers:
+  log: { type: sms, account_sid: AC1, auth_token: "\${TOKEN}", from: "+15005550006", to: "+33612345678" }
+`
+  const apiUrl = (env: NodeJS.ProcessEnv): unknown => {
+    const [receiver] = loadReceivers(t, yaml, { TOKEN: 't', ...env })
+    return receiver?.type === 'sms' ? receiver.apiUrl : undefined
+  }
+  t.equal(apiUrl({ TWILIO_API_URL: 'http://127.0.0.1:4100' }), 'http://127.0.0.1:4100')
+  t.equal(apiUrl({}), 'https://api.twilio.com')
+  t.equal(apiUrl({ TWILIO_API_URL: '' }), 'https://api.twilio.com', 'empty means unset')
+})
+
 test('YAML anchors are resolved', async (t) => {
   const yaml = `receivers:
   log: &base { type: email, smtp_url: "smtp://mail.example.com", from: a@example.com, to: [b@example.com] }
