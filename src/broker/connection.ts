@@ -67,7 +67,10 @@ export class Broker {
       logger.warn({ err, url: target }, 'broker connection lost')
     })
     connection.on('connect-failed', (err: Error) => {
-      logger.warn({ err, url: target }, 'broker connection failed')
+      const { fix, needsOperator } = connectFailureFix(err)
+      // A refused login or a missing virtual host does not heal by waiting,
+      // so it is an error, but the relay keeps retrying in case it is fixed.
+      logger[needsOperator ? 'error' : 'warn']({ err, url: target, fix }, 'broker connection failed')
     })
     connection.on('reconnect-scheduled', ({ attempt, delay }: { attempt: number, delay: number }) => {
       logger.info({ attempt, delayMs: delay }, 'broker reconnect scheduled')
@@ -109,6 +112,21 @@ export class Broker {
     this.#closing = true
     await this.#connection.close()
   }
+}
+
+/** Says what to check when connecting to the broker failed. */
+export function connectFailureFix (err: Error & { code?: unknown }): { fix: string, needsOperator: boolean } {
+  const text = `${String(err.code ?? '')} ${err.message}`
+  if (/ACCESS[-_]REFUSED/.test(text)) {
+    return { fix: 'check the user and password in AMQP_URL', needsOperator: true }
+  }
+  if (/NOT[-_]ALLOWED.*vhost|vhost.*not found/i.test(text)) {
+    return { fix: 'check the virtual host in AMQP_URL and the user\'s permissions on it', needsOperator: true }
+  }
+  if (/ENOTFOUND|EAI_AGAIN/.test(text)) {
+    return { fix: 'check the host name in AMQP_URL', needsOperator: false }
+  }
+  return { fix: 'check that RabbitMQ runs and listens at the host and port of AMQP_URL', needsOperator: false }
 }
 
 /**

@@ -1,0 +1,60 @@
+import { createServer } from 'node:net'
+import { test } from 'tap'
+import { Broker, connectFailureFix } from '../../src/broker/connection.js'
+import { amqpUrl } from '../fixtures/broker.js'
+import { captureLog } from '../fixtures/log-capture.js'
+import { waitUntil } from '../fixtures/server.js'
+
+async function closedPort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => { server.close(resolve) })
+  return port
+}
+
+async function failedLines (url: string): Promise<Array<Record<string, unknown>>> {
+  const log = captureLog()
+  const broker = await Broker.open({
+    url,
+    logger: log.logger,
+    connectionName: 'sqreen-relay connection test',
+    setup: async () => {}
+  })
+  const failed = (): Array<Record<string, unknown>> =>
+    log.lines().filter((line) => line.msg === 'broker connection failed')
+  try {
+    await waitUntil(() => failed().length > 0, 10_000, 'a failed connection attempt')
+    return failed()
+  } finally {
+    await broker.close()
+  }
+}
+
+test('wrong password is an error naming AMQP_URL', async (t) => {
+  const url = new URL(amqpUrl)
+  url.password = 'not-the-password'
+  const [line] = await failedLines(url.toString())
+  t.equal(line?.level, 50, 'logged at error level')
+  t.equal(line?.fix, 'check the user and password in AMQP_URL')
+  t.notMatch(JSON.stringify(line), /not-the-password/, 'the password stays out of the log')
+})
+
+test('closed port is a warning to check RabbitMQ', async (t) => {
+  const [line] = await failedLines(`amqp://guest:guest@127.0.0.1:${await closedPort()}`)
+  t.equal(line?.level, 40, 'logged at warn level')
+  t.match(line?.fix, /RabbitMQ runs and listens/)
+})
+
+test('failures are explained', async (t) => {
+  const cases = [
+    { err: new Error('Connection closed: 530 (NOT-ALLOWED) with message "NOT_ALLOWED - vhost relay not found"'), fix: /virtual host/, needsOperator: true },
+    { err: Object.assign(new Error('getaddrinfo ENOTFOUND rabbit'), { code: 'ENOTFOUND' }), fix: /host name/, needsOperator: false },
+    { err: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), fix: /listens/, needsOperator: false }
+  ]
+  for (const { err, fix, needsOperator } of cases) {
+    const answer = connectFailureFix(err)
+    t.match(answer.fix, fix, err.message)
+    t.equal(answer.needsOperator, needsOperator, err.message)
+  }
+})
