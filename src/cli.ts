@@ -103,7 +103,18 @@ function isEntryPoint (): boolean {
   }
 }
 
+/**
+ * Ignores a closed output pipe, as in `sqreen-relay dead-letters list | head`,
+ * so that the command still finishes its work (a replay, a send) and exits
+ * with its own code instead of a stack trace.
+ */
+export function ignoreClosedPipe (err: NodeJS.ErrnoException): void {
+  if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return
+  throw err
+}
+
 if (isEntryPoint()) {
+  process.stdout.on('error', ignoreClosedPipe)
   process.exitCode = await runCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),

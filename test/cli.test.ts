@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { Command } from 'commander'
 import { test, type Test } from 'tap'
-import { buildProgram, runCli } from '../src/cli.js'
+import { buildProgram, ignoreClosedPipe, runCli } from '../src/cli.js'
 import { verifySignature } from '../src/signature.js'
 import { fixtureDir, readFixture, signedVectors } from './fixtures/sqreen.js'
 
@@ -397,4 +397,11 @@ test('--version prints the package version', async (t) => {
   const result = await run(['--version'])
   t.equal(result.code, 0)
   t.match(result.stdout, /^\d+\.\d+\.\d+\n$/)
+})
+
+test('ignoreClosedPipe ignores only a closed pipe', async (t) => {
+  const failure = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code })
+  t.doesNotThrow(() => { ignoreClosedPipe(failure('EPIPE')) })
+  t.doesNotThrow(() => { ignoreClosedPipe(failure('ERR_STREAM_DESTROYED')) })
+  t.throws(() => { ignoreClosedPipe(failure('EIO')) }, { code: 'EIO' })
 })

@@ -85,3 +85,11 @@ test('busy port names the variables', async (t) => {
   t.equal(await waitForExit(consumer), 78)
   t.match(consumer.output.join(''), /set CONSUMER_HOST and CONSUMER_PORT/)
 })
+
+test('a closed output pipe ends the CLI quietly', async (t) => {
+  const cli = spawnEntry('src/cli.ts', {}, ['--help'])
+  // The reader goes away before the CLI writes, as `| head -0` would.
+  cli.stdout?.destroy()
+  t.equal(await waitForExit(cli), 0)
+  t.notMatch(cli.output.join(''), /EPIPE|Error/)
+})
