@@ -13,10 +13,10 @@ import { loadConfig, serverConfigSchema } from './config.js'
 import {
   BodyTooLargeError,
   InvalidNotificationError,
-  NotFoundError,
   ShuttingDownError,
   UnsupportedMediaTypeError
 } from './errors.js'
+import { errorBody, notFoundHandler } from './http-errors.js'
 import { loggerOptions } from './logger.js'
 import { securityHeaders } from './security-headers.js'
 
@@ -32,10 +32,7 @@ async function appPlugin (fastify: FastifyInstance, options: AppOptions): Promis
     if (closing) throw new ShuttingDownError()
   })
   fastify.setErrorHandler(handleError)
-  fastify.setNotFoundHandler(async (request, reply) => {
-    const error = new NotFoundError(request.method, request.url.split('?')[0])
-    return await reply.code(404).send(errorBody(error, 404))
-  })
+  fastify.setNotFoundHandler(notFoundHandler('the webhook endpoint is POST /v1/webhook'))
   await fastify.register(helmet, securityHeaders)
   await fastify.register(configPlugin, { env: options.env })
   await fastify.register(metricsPlugin)
@@ -133,10 +130,6 @@ async function handleError (error: FastifyError, request: FastifyRequest, reply:
     })
   }
   return await reply.code(status).send(errorBody(error, status))
-}
-
-function errorBody (error: { code?: string, message: string }, status: number, extra: object = {}): object {
-  return { error: STATUS_CODES[status], code: error.code, message: error.message, ...extra }
 }
 
 interface ValidationIssue {

@@ -7,6 +7,7 @@ import type { Backend } from '../backends/backend.js'
 import { createBackend } from '../backends/registry.js'
 import { metricsHandler } from '../plugins/metrics.js'
 import { loadConfig, type Config } from './config.js'
+import { notFoundHandler } from './http-errors.js'
 import { loggerOptions } from './logger.js'
 import { createConsumerMetrics } from './metrics.js'
 import { securityHeaders } from './security-headers.js'
@@ -90,6 +91,7 @@ function buildConsumerHttp (consumer: DeliveryConsumer, registry: Registry): Fas
     return await reply.code(503).send({ status: 'not ready', message: 'not consuming from the message broker' })
   })
   http.get('/metrics', metricsHandler(registry))
+  http.setNotFoundHandler(notFoundHandler('the consumer serves GET /healthz, /readyz and /metrics'))
   return http as unknown as FastifyInstance
 }
 

@@ -62,7 +62,7 @@ export const ShuttingDownError = createError(
 
 export const NotFoundError = createError(
   'RELAY_NOT_FOUND',
-  'No route %s %s: the webhook endpoint is POST /v1/webhook',
+  'No route %s %s: %s',
   404
 )
 

@@ -56,4 +56,11 @@ test('every fixture reaches slack, e-mail and sms', async (t) => {
   t.match(metrics, /sqreen_relay_broker_connected 1/)
   t.equal((await http?.inject({ method: 'GET', url: '/readyz' }))?.statusCode, 200)
   t.equal((await http?.inject({ method: 'GET', url: '/healthz' }))?.statusCode, 200)
+  const missing = await http?.inject({ method: 'GET', url: '/status?x=1' })
+  t.equal(missing?.statusCode, 404)
+  t.same(missing?.json(), {
+    error: 'Not Found',
+    code: 'RELAY_NOT_FOUND',
+    message: 'No route GET /status: the consumer serves GET /healthz, /readyz and /metrics'
+  })
 })
