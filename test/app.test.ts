@@ -1,0 +1,161 @@
+import { request as httpRequest } from 'node:http'
+import { connect, createServer, type Server, type Socket } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { test, type Test } from 'tap'
+import { amqpUrl, deleteTopology, uniquePrefix } from './fixtures/broker.js'
+import { signedHeaders, startServer, waitUntil } from './fixtures/server.js'
+
+interface BrokerProxy {
+  /** AMQP_URL that connects through the proxy. */
+  url: string
+  /** Bytes sent by the client to the broker since the last hold(). */
+  bytesSinceHold: number
+  /** Keeps the broker's frames, confirms included, from reaching the client. */
+  hold: () => void
+  /** Delivers the frames kept since hold(), and forwards again. */
+  release: () => void
+}
+
+/**
+ * Starts a loopback TCP proxy in front of the test broker that can hold
+ * the broker's frames, so that a publish stays waiting for its confirm.
+ */
+async function startBrokerProxy (t: Test): Promise<BrokerProxy> {
+  const broker = new URL(amqpUrl)
+  const sockets = new Set<Socket>()
+  const pending: Array<{ client: Socket, chunk: Buffer }> = []
+  let holding = false
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(broker.port || 5672), broker.hostname)
+    sockets.add(client).add(upstream)
+    client.on('data', (chunk: Buffer) => {
+      proxy.bytesSinceHold += chunk.length
+      upstream.write(chunk)
+    })
+    upstream.on('data', (chunk: Buffer) => {
+      if (holding) pending.push({ client, chunk })
+      else client.write(chunk)
+    })
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
+    client.on('error', () => {})
+    upstream.on('error', () => {})
+  })
+  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+  t.teardown(async () => {
+    for (const socket of sockets) socket.destroy()
+    await new Promise((resolve) => server.close(resolve))
+  })
+  const { port } = server.address() as AddressInfo
+  const url = new URL(amqpUrl)
+  url.hostname = '127.0.0.1'
+  url.port = String(port)
+  const proxy: BrokerProxy = {
+    url: url.href,
+    bytesSinceHold: 0,
+    hold: () => {
+      holding = true
+      proxy.bytesSinceHold = 0
+    },
+    release: () => {
+      holding = false
+      for (const { client, chunk } of pending.splice(0)) client.write(chunk)
+    }
+  }
+  return proxy
+}
+
+interface RawResponse {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+/** Reads an HTTP/1.1 response from a socket that the server closes after it. */
+async function readResponse (socket: Socket): Promise<RawResponse> {
+  const chunks: Buffer[] = []
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+  await new Promise((resolve) => socket.once('end', resolve))
+  const text = Buffer.concat(chunks).toString('utf8')
+  const [head = '', body = ''] = text.split('\r\n\r\n')
+  const [statusLine = '', ...headerLines] = head.split('\r\n')
+  const headers = Object.fromEntries(headerLines.map((line) => {
+    const colon = line.indexOf(':')
+    return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()]
+  }))
+  return { status: Number(statusLine.split(' ')[1]), headers, body }
+}
+
+/** POSTs a signed body on a connection that closes after the response. */
+async function post (port: number, body: string): Promise<{ status: number, body: string }> {
+  return await new Promise((resolve, reject) => {
+    const headers = { ...signedHeaders(body), connection: 'close' }
+    const request = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/v1/webhook', headers, agent: false }, (response) => {
+      const chunks: Buffer[] = []
+      response.on('data', (chunk: Buffer) => chunks.push(chunk))
+      response.on('end', () => { resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }) })
+    })
+    request.on('error', reject)
+    request.end(body)
+  })
+}
+
+test('request during close gets 503 with Retry-After', async (t) => {
+  const prefix = uniquePrefix('closing')
+  const proxy = await startBrokerProxy(t)
+  // The publisher's drain leaves a timer of SHUTDOWN_TIMEOUT_MS running
+  // after close(), which keeps the test process alive that long.
+  const env = { AMQP_PREFIX: prefix, AMQP_URL: proxy.url, RETRY_AFTER_SECONDS: '7', SHUTDOWN_TIMEOUT_MS: '1500' }
+  const server = await startServer(env)
+  let closed: Promise<void> | undefined
+  t.teardown(async () => {
+    proxy.release()
+    await (closed ?? server.close())
+    await deleteTopology({ prefix })
+  })
+  await server.listen({ host: '127.0.0.1', port: 0 })
+  await waitUntil(() => server.amqp.ready, 10_000, 'the publisher channel')
+  const { port } = server.server.address() as AddressInfo
+
+  // A connection that has started a request is not idle, so close() keeps
+  // it open and the rest of the request arrives while the server closes.
+  const late = connect(port, '127.0.0.1')
+  t.teardown(() => { late.destroy() })
+  await new Promise((resolve) => late.once('connect', resolve))
+  late.write(`POST /v1/webhook HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n`)
+
+  // A publish in flight whose confirm the proxy holds back. Its connection
+  // closes after the response, because Node's server.close() leaves open a
+  // keep-alive connection that was busy when close began until
+  // keepAliveTimeout, 72 s by Fastify's default.
+  proxy.hold()
+  const body = '[{"sqreen_payload_type": "test"}]'
+  const inFlight = post(port, body)
+  await waitUntil(() => proxy.bytesSinceHold > 0, 10_000, 'the publish to reach the broker')
+
+  closed = server.close()
+  let closeDone = false
+  void closed.then(() => { closeDone = true })
+  await waitUntil(() => !server.server.listening, 10_000, 'the server to stop listening')
+
+  const headers = signedHeaders(body)
+  late.write(`Content-Type: ${headers['content-type'] ?? ''}\r\nX-Sqreen-Integrity: ${headers['x-sqreen-integrity'] ?? ''}\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+  const response = await readResponse(late)
+  t.equal(response.status, 503)
+  t.equal(response.headers['retry-after'], '7')
+  t.match(response.headers['content-type'], /^application\/json/)
+  t.equal(response.headers.connection, 'close')
+  t.same(JSON.parse(response.body), {
+    error: 'Service Unavailable',
+    code: 'RELAY_SHUTTING_DOWN',
+    message: 'The server is shutting down: retry after the delay in Retry-After'
+  })
+  t.notOk(closeDone, 'close() waits for the publish in flight')
+
+  proxy.release()
+  const accepted = await inFlight
+  t.equal(accepted.status, 200, 'the publish in flight is confirmed')
+  t.equal(JSON.parse(accepted.body).accepted, 1)
+  await closed
+})
