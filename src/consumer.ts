@@ -12,9 +12,7 @@ import { loggerOptions } from './logger.js'
 import { createConsumerMetrics } from './metrics.js'
 import { securityHeaders } from './security-headers.js'
 import { DeliveryConsumer } from './pipeline/consumer.js'
-import { routingFromEnv } from './routing/env.js'
-import { loadRoutesFile } from './routing/file.js'
-import type { RoutingTable } from './routing/types.js'
+import { loadRouting } from './routing/load.js'
 import { closeOnSignal, exitOnConfigError, listenError } from './server.js'
 
 export interface ConsumerProcess {
@@ -29,12 +27,6 @@ export interface ConsumerProcess {
 export interface StartConsumerOptions {
   env: NodeJS.ProcessEnv
   logger?: Logger
-}
-
-/** Reads the receivers and routes: the routes file when set, else the env. */
-export function loadRouting (config: Config, env: NodeJS.ProcessEnv): RoutingTable {
-  if (config.ROUTES_FILE !== undefined) return loadRoutesFile(config.ROUTES_FILE, env)
-  return routingFromEnv(config)
 }
 
 /**

@@ -5,8 +5,7 @@ import { ConfigError } from '../errors.js'
 import { notificationSchema } from '../notifications/schema.js'
 import type { SqreenItem } from '../notifications/types.js'
 import { cleanText } from '../render/text.js'
-import { routingFromEnv } from '../routing/env.js'
-import { loadRoutesFile } from '../routing/file.js'
+import { loadRouting } from '../routing/load.js'
 import { explain, formatRoutingTable, type Explanation } from '../routing/table.js'
 import type { RoutingTable } from '../routing/types.js'
 
@@ -44,11 +43,6 @@ export async function runCheckConfig (options: CheckConfigOptions): Promise<numb
     options.write(`error: ${(err as Error).message}\n`)
     return 1
   }
-}
-
-function loadRouting (config: Config, env: NodeJS.ProcessEnv): RoutingTable {
-  if (config.ROUTES_FILE !== undefined) return loadRoutesFile(config.ROUTES_FILE, env)
-  return routingFromEnv(config)
 }
 
 function describeSource (config: Config): string {

@@ -1,11 +1,12 @@
 import { type Command, Option } from 'commander'
 import type { CliIO } from '../cli.js'
-import { loadConfig } from '../config.js'
+import { loadConfig, type Config } from '../config.js'
 import { ConfigError } from '../errors.js'
 import { processDeadLetters, type DeadLetter, type DeadLetterAction } from '../broker/dead-letters.js'
 import { topologyNames } from '../broker/topology.js'
 import { connect } from 'amqplib'
 import { redactUrl } from '../logger.js'
+import { loadRouting } from '../routing/load.js'
 
 interface DeadLetterOptions {
   receiver?: string
@@ -85,6 +86,24 @@ async function runDeadLetters (
   for (const letter of letters) io.stdout(`${options.json === true ? asJson(letter) : asLine(letter)}\n`)
   const verb = { list: 'listed', replay: 'replayed', purge: 'purged' }[action]
   if (options.json !== true) io.stdout(`${letters.length} message(s) ${verb}\n`)
+  if (letters.length === 0) warnUnknownReceiver(io, config, options.receiver)
+}
+
+/**
+ * Warns when a --receiver filter names no configured receiver, because a
+ * mistyped name otherwise reads as an empty queue. Dead letters of a
+ * receiver removed since keep their name, so this is a warning only.
+ */
+function warnUnknownReceiver (io: CliIO, config: Config, receiver: string | undefined): void {
+  if (receiver === undefined || receiver === '') return
+  let names: string[]
+  try {
+    names = loadRouting(config, io.env).receivers.map((spec) => spec.name)
+  } catch {
+    return
+  }
+  if (names.includes(receiver)) return
+  io.stderr(`warning: no receiver is named "${receiver}"; the receivers are ${names.join(', ')}\n`)
 }
 
 function timestamp (value: number | null): string {

@@ -2,7 +2,8 @@ import type { Command } from 'commander'
 import type { Logger } from 'pino'
 import type { CliIO } from '../cli.js'
 import { loadConfig } from '../config.js'
-import { loadRouting, startConsumer } from '../consumer.js'
+import { startConsumer } from '../consumer.js'
+import { loadRouting } from '../routing/load.js'
 import { closeOnSignal, exitOnConfigError, startServer } from '../server.js'
 
 /**

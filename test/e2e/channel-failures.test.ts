@@ -89,6 +89,11 @@ test('twilio 400 parks the delivery, replay delivers it', async (t) => {
   output.length = 0
   t.equal(await runCli(['dead-letters', 'replay', '--receiver', 'slack'], io), 0)
   t.match(output.join(''), /0 message\(s\) replayed/, 'the filter skips other receivers')
+  t.notMatch(output.join(''), /warning/, 'slack is a configured receiver')
+
+  output.length = 0
+  t.equal(await runCli(['dead-letters', 'list', '--receiver', 'smss'], io), 0)
+  t.match(output.join(''), /warning: no receiver is named "smss"; the receivers are log, slack, email, sms/)
 
   output.length = 0
   t.equal(await runCli(['dead-letters', 'replay', '--receiver', 'sms'], io), 0)
