@@ -1,3 +1,4 @@
+import { request as undiciRequest } from 'undici'
 import { DeliveryError } from '../src/errors.js'
 import { redactUrl } from '../src/logger.js'
 
@@ -32,6 +33,13 @@ export interface HttpResponse {
 
 /** Maximum length of the body excerpt in an error message, in characters. */
 const maxReasonLength = 200
+
+/**
+ * Bytes of a response body read at most. The relay needs only an error
+ * excerpt or a small JSON document, and a hostile or broken peer must not
+ * make the consumer buffer an endless body.
+ */
+export const maxResponseBytes = 64 * 1024
 
 /**
  * Converts a Retry-After value, delay in seconds or an HTTP date, into
@@ -124,12 +132,38 @@ function networkError (request: HttpRequest, error: unknown): DeliveryError {
 }
 
 /**
- * Names the cause of a fetch failure, e.g. ECONNREFUSED, without the URL.
- * fetch rejects with a TypeError whose `cause` carries the system error.
+ * Names the cause of a failed request without the URL: the code of a
+ * socket error, e.g. ECONNREFUSED, or the message of one of undici's own,
+ * e.g. "other side closed".
  */
 function describeNetworkError (error: unknown): string {
-  const { cause, message } = error as { cause?: { code?: unknown }, message?: unknown }
-  return String(cause?.code ?? message)
+  const { code, message } = error as { code?: unknown, message?: unknown }
+  if (typeof code === 'string' && !code.startsWith('UND_ERR')) return code
+  return String(message ?? code)
+}
+
+/** Reads at most maxResponseBytes of a body as UTF-8 and drops the rest. */
+async function readBody (body: AsyncIterable<Buffer> & { destroy: () => void }): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    chunks.push(chunk)
+    size += chunk.length
+    if (size >= maxResponseBytes) {
+      body.destroy()
+      break
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, maxResponseBytes).toString('utf8')
+}
+
+/** Copies undici's header record, where a repeated header is an array, into Headers. */
+function toHeaders (values: Record<string, string | string[] | undefined>): Headers {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(values)) {
+    for (const item of Array.isArray(value) ? value : [value ?? '']) headers.append(name, item)
+  }
+  return headers
 }
 
 /**
@@ -140,15 +174,19 @@ function describeNetworkError (error: unknown): string {
 export async function sendHttp (request: HttpRequest): Promise<HttpResponse> {
   let response: HttpResponse
   try {
-    const answer = await fetch(request.url, {
-      method: request.method ?? 'POST',
+    // undici's request API, not fetch: it costs a fifth of fetch's CPU per
+    // request, and it returns a 3xx as it is, for redirectError.
+    const answer = await undiciRequest(request.url, {
+      method: (request.method ?? 'POST') as 'POST',
       headers: request.headers,
       body: request.body,
-      // Returns a 3xx response as it is, for redirectError.
-      redirect: 'manual',
       signal: AbortSignal.timeout(request.timeoutMs)
     })
-    response = { status: answer.status, headers: answer.headers, body: await answer.text() }
+    response = {
+      status: answer.statusCode,
+      headers: toHeaders(answer.headers),
+      body: await readBody(answer.body)
+    }
   } catch (error) {
     throw networkError(request, error)
   }

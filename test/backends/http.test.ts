@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import { pino } from 'pino'
 import { test, type Test } from 'tap'
-import { describeBody, isRetryableStatus, parseRetryAfter, sendHttp } from '../../backends/http.js'
+import { describeBody, isRetryableStatus, maxResponseBytes, parseRetryAfter, sendHttp } from '../../backends/http.js'
 import { createSlackBackend } from '../../backends/slack.js'
 import { createSmsBackend } from '../../backends/sms.js'
 import { createWebhookBackend } from '../../backends/webhook.js'
@@ -125,7 +125,7 @@ test('timeout is retryable', async (t) => {
   })
 })
 
-test('request that fetch rejects is retryable', async (t) => {
+test('request the client rejects is retryable', async (t) => {
   const stub = await startSlackStub()
   t.teardown(stub.close)
   const request = {
@@ -199,4 +199,46 @@ test('HTTP backends treat redirects as permanent', async (t) => {
   }
   t.equal(origin.received.length, 3, 'one request per backend')
   t.same(moved.received, [], 'nothing reached the Location')
+})
+
+/** Serves one response whose body is `size` bytes, or never ends when size is null. */
+async function startBodyServer (t: Test, status: number, size: number | null): Promise<string> {
+  const server = createServer((request, response) => {
+    request.resume()
+    request.on('end', () => {
+      response.writeHead(status, { 'content-type': 'text/plain' })
+      if (size === null) {
+        response.write('partial ')
+        return
+      }
+      response.end(Buffer.alloc(size, 'x'))
+    })
+  })
+  const port = await listenOnLoopback(server)
+  t.teardown(async () => {
+    server.closeAllConnections()
+    await closeHttpServer(server)
+  })
+  return `http://127.0.0.1:${port}/hook`
+}
+
+test('a large response body is cut to its first bytes', async (t) => {
+  const url = await startBodyServer(t, 200, 5 * maxResponseBytes)
+  const response = await sendHttp({ url, timeoutMs: 5000, service: 'Slack' })
+  t.equal(response.body.length, maxResponseBytes)
+})
+
+test('a large error body gives a short reason', async (t) => {
+  const url = await startBodyServer(t, 500, 5 * maxResponseBytes)
+  const error = await sendHttp({ url, timeoutMs: 5000, service: 'Slack' }).catch((err: unknown) => err) as DeliveryError
+  t.equal(error.status, 500)
+  t.ok(error.message.length < 300, 'the reason is an excerpt')
+})
+
+test('a body that never ends times out', async (t) => {
+  const url = await startBodyServer(t, 200, null)
+  await t.rejects(sendHttp({ url, timeoutMs: 300, service: 'Slack' }), {
+    retryable: true,
+    message: 'Slack did not respond within 300 ms'
+  })
 })
