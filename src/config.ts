@@ -182,10 +182,21 @@ function describeProblem (name: string, error: EnvError, value: string | undefin
     const example = property?.default
     return `must be an integer in decimal digits${example === undefined ? '' : `, such as ${String(example)}`}`
   }
-  if (error.keyword === 'pattern' && name === 'RETRY_TIERS_MS') {
-    return `must be a comma-separated list of delays in milliseconds, each at least ${minRetryDelayMs}`
+  if (error.keyword === 'pattern') return patternProblems[name] ?? `${error.message ?? 'is invalid'}`
+  if (error.keyword === 'enum') {
+    return `must be one of ${(error.params.allowedValues as unknown[]).map(String).join(', ')}`
   }
   return error.message ?? 'is invalid'
+}
+
+/** What a variable with a pattern must hold, in words rather than the pattern. */
+const patternProblems: Record<string, string> = {
+  AMQP_URL: 'must be an amqp:// or amqps:// URL',
+  AMQP_PREFIX: 'must hold only letters, digits, ".", "_" and "-"',
+  SLACK_WEBHOOK_URL: 'must be an http:// or https:// URL',
+  SMTP_URL: 'must be an smtp:// or smtps:// URL',
+  TWILIO_API_URL: 'must be an http:// or https:// URL',
+  RETRY_TIERS_MS: `must be a comma-separated list of delays in milliseconds, each at least ${minRetryDelayMs}`
 }
 
 function isSecret (name: string): boolean {

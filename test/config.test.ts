@@ -89,7 +89,7 @@ test('every invalid variable is named in one line', async (t) => {
 
 test('secret values are not echoed', async (t) => {
   t.throws(() => loadConfig({ SLACK_WEBHOOK_URL: 'hooks.slack.com/x' }), {
-    message: /SLACK_WEBHOOK_URL must match pattern "\^https\?:\/\/" \(got "\[redacted\]"\)/
+    message: 'SLACK_WEBHOOK_URL must be an http:// or https:// URL (got "[redacted]")'
   })
 })
 
@@ -129,6 +129,24 @@ test('empty values count as unset', async (t) => {
 })
 
 test('amqp url must be amqp or amqps', async (t) => {
-  t.throws(() => loadConfig({ AMQP_URL: 'http://127.0.0.1:5672' }), { message: /AMQP_URL must match pattern/ })
+  t.throws(() => loadConfig({ AMQP_URL: 'http://127.0.0.1:5672' }), { message: /AMQP_URL must be an amqp:\/\/ or amqps:\/\/ URL/ })
   t.equal(loadConfig({ AMQP_URL: 'amqps://broker.example:5671' }).AMQP_URL, 'amqps://broker.example:5671')
+})
+
+test('every pattern error says what to write', async (t) => {
+  const patterned = Object.entries(configSchema.properties)
+    .filter(([, property]) => 'pattern' in property)
+    .map(([name]) => name)
+  t.ok(patterned.length >= 6)
+  for (const name of patterned) {
+    const error = t.throws(() => loadConfig({ [name]: 'not valid!' })) as Error
+    t.match(error.message, new RegExp(`^${name} must `), name)
+    t.notMatch(error.message, /match pattern/, name)
+  }
+})
+
+test('an enum error lists the values', async (t) => {
+  t.throws(() => loadConfig({ LOG_LEVEL: 'verbose' }), {
+    message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")'
+  })
 })
