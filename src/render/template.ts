@@ -28,6 +28,18 @@ export const templateVariables = [
 
 export type TemplateVariable = typeof templateVariables[number]
 
+/** Fields of the items of each list variable; `{{.}}` is an account itself. */
+export const templateItemFields = {
+  ips: ['address', 'country', 'city', 'tor'],
+  accounts: []
+} as const satisfies Record<string, readonly string[]>
+
+export type TemplateList = keyof typeof templateItemFields
+
+export function isTemplateList (name: string): name is TemplateList {
+  return Object.hasOwn(templateItemFields, name)
+}
+
 type EscapeText = (text: string) => string
 
 

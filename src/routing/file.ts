@@ -4,7 +4,7 @@ import mustache from 'mustache'
 import { parseDocument } from 'yaml'
 import { ConfigError } from '../errors.js'
 import { configSchema, splitList } from '../config.js'
-import { templateVariables } from '../render/template.js'
+import { isTemplateList, templateItemFields, templateVariables, type TemplateList } from '../render/template.js'
 import { compileRoutingTable, type RouteSpec } from './table.js'
 import { routesConfigError, validateRoutesDocument, type ConfigIssue } from './schema.js'
 import type { ReceiverSpec, ReceiverType, RoutingTable, TemplateSpec } from './types.js'
@@ -265,27 +265,38 @@ function checkTemplate (template: TemplateSpec | undefined, path: string, contex
       })
       continue
     }
-    for (const name of unknownVariables(tokens)) {
+    for (const { name, list } of unknownVariables(tokens, null)) {
+      const fields = list === null ? [] : templateItemFields[list]
       context.issues.push({
         path: `${path}/${key}`,
-        problem: `unknown template variable "${name}"`,
-        fix: `use one of: ${templateVariables.join(', ')}`
+        problem: `unknown template variable "${name}"${list === null ? '' : ` in {{#${list}}}`}`,
+        fix: `use one of: ${[...fields, ...templateVariables].join(', ')}`
       })
     }
   }
 }
 
+interface UnknownVariable {
+  name: string
+  /** The innermost list section around the name, such as `ips`, or null. */
+  list: TemplateList | null
+}
+
 /**
- * Returns the top-level names of a parsed template that the view lacks.
- * Names inside sections are not checked, because there they may refer to
- * the fields of a list item, such as `{{address}}` inside `{{#ips}}`.
+ * Returns the names of a parsed template that the view lacks, at every
+ * depth. Inside a list section, such as `{{#ips}}`, the fields of its items
+ * (`{{address}}`) are known too, and `{{.}}` is the item itself.
  */
-function unknownVariables (tokens: unknown[][]): string[] {
-  const known: readonly string[] = templateVariables
-  return tokens
-    .filter(([kind]) => ['name', '&', '{', '#', '^', '>'].includes(kind as string))
-    .map(([, name]) => String(name).split('.')[0] as string)
-    .filter((name) => name !== '' && !known.includes(name))
+function unknownVariables (tokens: unknown[][], list: TemplateList | null): UnknownVariable[] {
+  const known: readonly string[] = [...(list === null ? [] : templateItemFields[list]), ...templateVariables]
+  return tokens.flatMap(([kind, value, , , children]) => {
+    if (!['name', '&', '{', '#', '^', '>'].includes(kind as string)) return []
+    const name = String(value).split('.')[0] as string
+    const own = name === '' || known.includes(name) ? [] : [{ name, list }]
+    if (kind !== '#' && kind !== '^') return own
+    const inner = kind === '#' && isTemplateList(name) ? name : list
+    return [...own, ...unknownVariables(children as unknown[][], inner)]
+  })
 }
 
 function toReceiverSpec (

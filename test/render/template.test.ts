@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import {
-  buildTemplateView, checkTemplate, renderTemplate, templateVariables
+  buildTemplateView, checkTemplate, renderTemplate, templateItemFields, templateVariables
 } from '../../src/render/template.js'
 import { escapeHtml } from '../../src/render/text.js'
 import { hostile, samples } from '../fixtures/notifications.js'
@@ -16,6 +16,12 @@ test('view has every documented variable', async (t) => {
     accounts: ['jeff45@harrell.com'],
     tor: true
   })
+})
+
+test('list items have the documented fields', async (t) => {
+  const view = buildTemplateView(samples.securityEventV1) as { ips: object[], accounts: unknown[] }
+  t.same(Object.keys(view.ips[0] ?? {}).sort(), [...templateItemFields.ips].sort())
+  t.type(view.accounts[0], 'string', 'an account is written {{.}}')
 })
 
 test('every form of a value is escaped', async (t) => {

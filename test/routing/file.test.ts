@@ -329,6 +329,20 @@ const errorCases: ErrorCase[] = [
     errors: [/^\/receivers\/ops\/template\/subject: unknown template variable "titel"; use one of: type, format, id, /.source]
   },
   {
+    name: 'unknown variable in a list section',
+    yaml: 'receivers:\n  ops:\n    type: log\n    template: { text: "{{#ips}}{{adress}} {{#tor}}Tor{{/tor}}{{/ips}}{{#accounts}}{{.}}{{/accounts}}" }\n' + logRoute,
+    errors: [/^\/receivers\/ops\/template\/text: unknown template variable "adress" in \{\{#ips\}\}; use one of: address, country, city, tor, type, /.source]
+  },
+  {
+    name: 'unknown variable in other sections',
+    yaml: 'receivers:\n  ops:\n    type: log\n    template: { text: "{{#description}}{{titel}}{{/description}}{{^url}}{{lnk}}{{/url}}{{#accounts}}{{address}}{{/accounts}}" }\n' + logRoute,
+    errors: [
+      /^\/receivers\/ops\/template\/text: unknown template variable "titel"; use one of: type, /.source,
+      /^\/receivers\/ops\/template\/text: unknown template variable "lnk"; use one of: type, /.source,
+      /^\/receivers\/ops\/template\/text: unknown template variable "address" in \{\{#accounts\}\}; use one of: type, /.source
+    ]
+  },
+  {
     name: 'empty template',
     yaml: 'receivers:\n  ops: { type: log, template: {} }\n' + logRoute,
     errors: ['/receivers/ops/template: must not be empty; set subject and/or text, both Mustache templates']
