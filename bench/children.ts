@@ -9,8 +9,8 @@ import type { LoadRequest, LoadResult } from './load.js'
 
 /*
  * Child processes of the benchmark. The relay's server and consumer run
- * from their own entry points (src/server.ts, src/consumer.ts) through
- * tsx, configured only by environment variables as in production, with
+ * from their built entry points (dist/src/server.js, dist/src/consumer.js),
+ * configured only by environment variables as in production, with
  * their pino output sent to /dev/null unless BENCH_LOG_FILE names a file
  * prefix. Reading their /proc entries needs them as separate processes.
  */
@@ -51,7 +51,7 @@ function wrap (child: ChildProcess, program: string): Child {
 }
 
 export interface RelayChildOptions {
-  /** `server` or `consumer`: which entry point of src/ to run. */
+  /** `server` or `consumer`: which built entry point to run. */
   program: 'server' | 'consumer'
   env: NodeJS.ProcessEnv
   /** URL that responds with 200 once the program is ready, e.g. its /readyz. */
@@ -66,7 +66,7 @@ export interface RelayChildOptions {
 export async function startRelayChild (options: RelayChildOptions): Promise<Child> {
   const logFile = process.env.BENCH_LOG_FILE
   const stdout = logFile === undefined && options.onOutputLine === undefined ? 'ignore' : 'pipe'
-  const args = [...tsxArgs, ...(options.nodeArgs ?? []), `src/${options.program}.ts`]
+  const args = [...(options.nodeArgs ?? []), `dist/src/${options.program}.js`]
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH, ...options.env },

@@ -35,7 +35,7 @@ export class GcTrace {
 
   /**
    * Full collections of the isolate that collected most often, which is
-   * the main thread: tsx's loader runs in a worker that barely allocates.
+   * the main thread, should a worker thread trace collections too.
    */
   fullCollections (): FullGc[] {
     const isolates = [...this.#isolates.values()].sort((a, b) => b.collections - a.collections)

@@ -144,8 +144,9 @@ export function methodNotes (results: BenchResults): string[] {
   const plateau = fixed(2 * soak.settings.ratePerSecond * 600)
   return [
     'Everything runs on this one machine and shares its cores: RabbitMQ; the relay\'s server ' +
-      'and consumer, each its own Node.js process started from src/server.ts and ' +
-      'src/consumer.ts through tsx, configured only by environment variables, with LOG_LEVEL ' +
+      'and consumer, each its own Node.js process started from the build that `npm run bench` ' +
+      'makes first (dist/src/server.js and dist/src/consumer.js), configured only by ' +
+      'environment variables, with LOG_LEVEL ' +
       'left at its default `info` and the log output sent to /dev/null; autocannon in a third ' +
       'process; and the benchmark process, which runs the open-loop sender and the Slack ' +
       'stand-in. The CPU columns say how much each took, and "other processes" is whatever ' +
