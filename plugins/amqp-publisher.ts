@@ -116,7 +116,8 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
     // Finish the confirms of requests still in flight before closing.
     const current = publisher
     if (current !== null) {
-      await Promise.race([current.drain(), delay(config.SHUTDOWN_TIMEOUT_MS)])
+      // An unreferenced timer, so that it keeps no process alive once the drain won.
+      await Promise.race([current.drain(), delay(config.SHUTDOWN_TIMEOUT_MS, undefined, { ref: false })])
       await current.channel.close().catch(() => {})
     }
     await broker?.close()

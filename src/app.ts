@@ -31,6 +31,12 @@ async function appPlugin (fastify: FastifyInstance, options: AppOptions): Promis
   fastify.addHook('onRequest', async () => {
     if (closing) throw new ShuttingDownError()
   })
+  // Node's close() leaves a keep-alive connection that was busy when it
+  // began open until keepAliveTimeout (72 s), longer than the grace period,
+  // so a response sent while closing ends its connection.
+  fastify.addHook('onSend', async (request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
   fastify.setErrorHandler(handleError)
   fastify.setNotFoundHandler(notFoundHandler('the webhook endpoint is POST /v1/webhook'))
   await fastify.register(helmet, securityHeaders)

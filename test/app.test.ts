@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http'
+import { Agent, request as httpRequest } from 'node:http'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { test, type Test } from 'tap'
@@ -86,14 +86,17 @@ async function readResponse (socket: Socket): Promise<RawResponse> {
   return { status: Number(statusLine.split(' ')[1]), headers, body }
 }
 
-/** POSTs a signed body on a connection that closes after the response. */
-async function post (port: number, body: string): Promise<{ status: number, body: string }> {
+/** POSTs a signed body on a keep-alive connection. */
+async function post (port: number, body: string, agent: Agent): Promise<{ status: number, connection?: string, body: string }> {
   return await new Promise((resolve, reject) => {
-    const headers = { ...signedHeaders(body), connection: 'close' }
-    const request = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/v1/webhook', headers, agent: false }, (response) => {
+    const headers = signedHeaders(body)
+    const request = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/v1/webhook', headers, agent }, (response) => {
       const chunks: Buffer[] = []
       response.on('data', (chunk: Buffer) => chunks.push(chunk))
-      response.on('end', () => { resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }) })
+      response.on('end', () => {
+        const connection = response.headers.connection
+        resolve({ status: response.statusCode ?? 0, connection, body: Buffer.concat(chunks).toString('utf8') })
+      })
     })
     request.on('error', reject)
     request.end(body)
@@ -103,9 +106,7 @@ async function post (port: number, body: string): Promise<{ status: number, body
 test('request during close gets 503 with Retry-After', async (t) => {
   const prefix = uniquePrefix('closing')
   const proxy = await startBrokerProxy(t)
-  // The publisher's drain leaves a timer of SHUTDOWN_TIMEOUT_MS running
-  // after close(), which keeps the test process alive that long.
-  const env = { AMQP_PREFIX: prefix, AMQP_URL: proxy.url, RETRY_AFTER_SECONDS: '7', SHUTDOWN_TIMEOUT_MS: '1500' }
+  const env = { AMQP_PREFIX: prefix, AMQP_URL: proxy.url, RETRY_AFTER_SECONDS: '7' }
   const server = await startServer(env)
   let closed: Promise<void> | undefined
   t.teardown(async () => {
@@ -124,13 +125,13 @@ test('request during close gets 503 with Retry-After', async (t) => {
   await new Promise((resolve) => late.once('connect', resolve))
   late.write(`POST /v1/webhook HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n`)
 
-  // A publish in flight whose confirm the proxy holds back. Its connection
-  // closes after the response, because Node's server.close() leaves open a
-  // keep-alive connection that was busy when close began until
-  // keepAliveTimeout, 72 s by Fastify's default.
+  // A publish in flight, on a keep-alive connection, whose confirm the
+  // proxy holds back.
   proxy.hold()
   const body = '[{"sqreen_payload_type": "test"}]'
-  const inFlight = post(port, body)
+  const agent = new Agent({ keepAlive: true })
+  t.teardown(() => { agent.destroy() })
+  const inFlight = post(port, body, agent)
   await waitUntil(() => proxy.bytesSinceHold > 0, 10_000, 'the publish to reach the broker')
 
   closed = server.close()
@@ -157,5 +158,8 @@ test('request during close gets 503 with Retry-After', async (t) => {
   const accepted = await inFlight
   t.equal(accepted.status, 200, 'the publish in flight is confirmed')
   t.equal(JSON.parse(accepted.body).accepted, 1)
+  t.equal(accepted.connection, 'close', 'the response ends its keep-alive connection')
+  const started = Date.now()
   await closed
+  t.ok(Date.now() - started < 5000, 'close() does not wait for the keep-alive timeout')
 })
