@@ -11,6 +11,9 @@ const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
  */
 export const minRetryDelayMs = 10
 
+/** Longest delay Node.js timers take (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+export const maxDelayMs = 2_147_483_647
+
 /**
  * Every environment variable the relay reads, with its type, default and
  * bounds. The server reads it through @fastify/env, the consumer and the
@@ -26,7 +29,7 @@ export const configSchema = {
     PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
     BODY_LIMIT: { type: 'integer', minimum: 1024, default: 1048576 },
     LOG_LEVEL: { type: 'string', enum: logLevels, default: 'info' },
-    PUBLISH_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 5000 },
+    PUBLISH_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: maxDelayMs, default: 5000 },
     RETRY_AFTER_SECONDS: { type: 'integer', minimum: 1, default: 5 },
     SLACK_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
     SMTP_URL: { type: 'string', pattern: '^smtps?://' },
@@ -41,9 +44,9 @@ export const configSchema = {
     CONSUMER_HOST: { type: 'string', default: '127.0.0.1' },
     CONSUMER_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 9464 },
     CONSUMER_PREFETCH: { type: 'integer', minimum: 1, maximum: 1000, default: 32 },
-    DELIVERY_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 10000 },
+    DELIVERY_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: maxDelayMs, default: 10000 },
     DELIVERY_MAX_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
-    RETRY_BASE_DELAY_MS: { type: 'integer', minimum: minRetryDelayMs, default: 1000 },
+    RETRY_BASE_DELAY_MS: { type: 'integer', minimum: minRetryDelayMs, maximum: maxDelayMs, default: 1000 },
     RETRY_TIERS_MS: {
       type: 'string',
       // Delays of at least 10 ms (minRetryDelayMs): after any leading zeros,
@@ -52,7 +55,7 @@ export const configSchema = {
       default: '1000,5000,30000,120000,600000,1800000'
     },
     DEDUP_WINDOW_SECONDS: { type: 'integer', minimum: 0, maximum: 604800, default: 600 },
-    SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 10000 }
+    SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: maxDelayMs, default: 10000 }
   }
 } as const
 
@@ -84,11 +87,16 @@ export function loadConfig (
   env: NodeJS.ProcessEnv,
   schema: EnvSchema = configSchema
 ): Config {
+  let config: Config
   try {
-    return envSchema<Config>(envSchemaOptions(env, schema))
+    config = envSchema<Config>(envSchemaOptions(env, schema))
   } catch (err) {
     throw new ConfigError(describeEnvError(err as Error, env, schema), { cause: err })
   }
+  if (config.RETRY_TIERS_MS.split(',').some((tier) => Number(tier) > maxDelayMs)) {
+    throw new ConfigError(`RETRY_TIERS_MS must be a comma-separated list of delays in milliseconds, each at most ${maxDelayMs} (got ${JSON.stringify(config.RETRY_TIERS_MS)})`)
+  }
+  return config
 }
 
 /** Validator with env-schema's default options, except that it coerces no types. */

@@ -150,3 +150,14 @@ test('an enum error lists the values', async (t) => {
     message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")'
   })
 })
+
+test('delays above the timer limit are rejected', async (t) => {
+  for (const name of ['PUBLISH_TIMEOUT_MS', 'DELIVERY_TIMEOUT_MS', 'RETRY_BASE_DELAY_MS', 'SHUTDOWN_TIMEOUT_MS']) {
+    t.throws(() => loadConfig({ [name]: '2147483648' }), { message: `${name} must be <= 2147483647 (got "2147483648")` }, name)
+    t.equal(loadConfig({ [name]: '2147483647' })[name as 'SHUTDOWN_TIMEOUT_MS'], 2147483647, name)
+  }
+  t.throws(() => loadConfig({ RETRY_TIERS_MS: '1000,2147483648' }), {
+    message: 'RETRY_TIERS_MS must be a comma-separated list of delays in milliseconds, each at most 2147483647 (got "1000,2147483648")'
+  })
+  t.same(loadConfig({ RETRY_TIERS_MS: '1000,2147483647' }).RETRY_TIERS_MS, '1000,2147483647')
+})
