@@ -47,10 +47,10 @@ export function classifySmtpError (error: unknown): DeliveryError {
 }
 
 /**
- * Message-ID of one delivery: the same on every attempt, so that a message
- * sent again after a crash, when the relay could not record that the SMTP
- * server had taken it, is the same message to mail systems that drop
- * duplicates by Message-ID.
+ * Returns the Message-ID of one delivery, the same on every attempt. A crash
+ * can stop the relay from recording that the SMTP server took a message, so
+ * it sends the message again; mail systems that drop duplicates by
+ * Message-ID then see one message.
  */
 export function deliveryMessageId (delivery: Pick<Delivery, 'messageId' | 'receiver'>, from: string): string {
   const left = `${delivery.messageId}.${delivery.receiver}`.replace(/[^A-Za-z0-9.-]+/g, '-')

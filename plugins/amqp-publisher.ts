@@ -99,7 +99,7 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
     }
   }
 
-  /** One counter update per type, not per notification, for large batches. */
+  /** Counts accepted notifications with one update per type, not per notification. */
   function countAccepted (types: string[]): void {
     const counts = new Map<string, number>()
     for (const type of types) counts.set(type, (counts.get(type) ?? 0) + 1)

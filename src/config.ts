@@ -11,7 +11,7 @@ const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
  */
 export const minRetryDelayMs = 10
 
-/** Longest delay Node.js timers take (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+/** Maximum delay of a Node.js timer, 2^31 - 1 ms (about 24.8 days); a longer one fires at once. */
 export const maxDelayMs = 2_147_483_647
 
 /**
