@@ -1,5 +1,5 @@
 import type { ConfirmChannel, GetMessage } from 'amqplib'
-import { headerNumber, headerString, headers } from './messages.js'
+import { headerList, headerNumber, headerString, headers } from './messages.js'
 import { ConfirmPublisher } from './publisher.js'
 import type { TopologyNames } from './topology.js'
 
@@ -13,6 +13,8 @@ export interface DeadLetter {
   /** `permanent`, `exhausted` (every attempt failed) or `unmatched` (no route). */
   kind: string
   lastError: string
+  /** Parts done before it was parked, such as the SMS numbers reached; a replay skips them. */
+  completed: string[]
   firstFailedAt: number | null
   deadLetteredAt: number | null
   content: Buffer
@@ -42,6 +44,7 @@ export function describeDeadLetter (message: GetMessage): DeadLetter {
     attempts: headerNumber(values, headers.attempts) ?? 0,
     kind: headerString(values, headers.errorKind) ?? 'unknown',
     lastError: headerString(values, headers.lastError) ?? '',
+    completed: headerList(values, headers.completed),
     firstFailedAt: headerNumber(values, headers.firstFailedAt),
     deadLetteredAt: headerNumber(values, headers.deadLetteredAt),
     content: message.content

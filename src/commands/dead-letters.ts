@@ -119,6 +119,7 @@ function asLine (letter: DeadLetter): string {
     letter.kind,
     `message=${letter.messageId}`,
     `request=${letter.requestId ?? '-'}`,
+    ...(letter.completed.length === 0 ? [] : [`done=${letter.completed.join(',')}`]),
     JSON.stringify(letter.lastError)
   ].join('  ')
 }

@@ -84,6 +84,7 @@ test('twilio 400 parks the delivery, replay delivers it', async (t) => {
   t.match(listing, /400/)
   t.match(listing, /21211/)
   t.match(listing, /1 message\(s\) listed/)
+  t.match(listing, `done=${smsNumbers[1] ?? ''}`, 'the number reached before the 400')
   t.equal(await depth(), 1, 'list leaves the message parked')
 
   output.length = 0
