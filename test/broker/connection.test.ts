@@ -1,6 +1,7 @@
 import { createServer } from 'node:net'
+import type { ChannelModel } from 'amqplib'
 import { test } from 'tap'
-import { Broker, connectFailureFix } from '../../src/broker/connection.js'
+import { Broker, coalesceFrameWrites, connectFailureFix } from '../../src/broker/connection.js'
 import { amqpUrl } from '../fixtures/broker.js'
 import { captureLog } from '../fixtures/log-capture.js'
 import { waitUntil } from '../fixtures/server.js'
@@ -57,4 +58,42 @@ test('failures are explained', async (t) => {
     t.match(answer.fix, fix, err.message)
     t.equal(answer.needsOperator, needsOperator, err.message)
   }
+})
+
+test('frames of one multiplexer pass go out in one write', async (t) => {
+  const calls: string[] = []
+  const out = {
+    cork: () => { calls.push('cork') },
+    uncork: () => { calls.push('uncork') }
+  }
+  const muxer = { out, _readIncoming: () => { calls.push('write', 'write') } }
+  const model = { connection: { muxer } } as unknown as ChannelModel
+  coalesceFrameWrites(model)
+  muxer._readIncoming()
+  t.same(calls, ['cork', 'write', 'write', 'uncork'])
+})
+
+test('an amqplib without the multiplexer is left alone', async (t) => {
+  const model = { connection: {} } as unknown as ChannelModel
+  t.doesNotThrow(() => { coalesceFrameWrites(model) })
+})
+
+test('a real connection keeps working with coalesced writes', async (t) => {
+  const log = captureLog()
+  let model: ChannelModel | undefined
+  const broker = await Broker.open({
+    url: amqpUrl,
+    logger: log.logger,
+    connectionName: 'sqreen-relay connection test',
+    setup: async (connected) => { model = connected }
+  })
+  t.teardown(async () => { await broker.close() })
+  await broker.waitForConnect()
+  const channel = await (model as ChannelModel).createConfirmChannel()
+  const queue = (await channel.assertQueue('', { exclusive: true })).queue
+  const confirms = Array.from({ length: 200 }, (_, index) => new Promise<void>((resolve, reject) => {
+    channel.sendToQueue(queue, Buffer.from(String(index)), {}, (err) => { err === null || err === undefined ? resolve() : reject(err) })
+  }))
+  await Promise.all(confirms)
+  t.equal((await channel.checkQueue(queue)).messageCount, 200, 'every message reached the queue')
 })
