@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { Broker, watchChannel } from '../src/broker/connection.js'
+import { Broker, guardChannel, watchChannel } from '../src/broker/connection.js'
 import { headers } from '../src/broker/messages.js'
 import { ConfirmPublisher } from '../src/broker/publisher.js'
 import { assertIngest, topologyNames } from '../src/broker/topology.js'
@@ -40,7 +40,7 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
     logger: fastify.log as Logger,
     connectionName: `sqreen-relay server ${config.AMQP_PREFIX}`,
     setup: async (model) => {
-      const channel = await model.createConfirmChannel()
+      const channel = guardChannel(await model.createConfirmChannel())
       await assertIngest(channel, names)
       const next = new ConfirmPublisher(channel)
       watchChannel(channel, (reason) => {

@@ -148,6 +148,12 @@ export function connectFailureFix (err: Error & { code?: unknown }): { fix: stri
   if (/ACCESS[-_]REFUSED/.test(text)) {
     return { fix: 'check the user and password in AMQP_URL', needsOperator: true }
   }
+  if (/PRECONDITION[-_]FAILED/.test(text)) {
+    return {
+      fix: 'a queue or exchange of that name exists with other settings: delete it, or set another AMQP_PREFIX',
+      needsOperator: true
+    }
+  }
   if (/NOT[-_]ALLOWED.*vhost|vhost.*not found/i.test(text)) {
     return { fix: 'check the virtual host in AMQP_URL and the user\'s permissions on it', needsOperator: true }
   }
@@ -155,6 +161,19 @@ export function connectFailureFix (err: Error & { code?: unknown }): { fix: stri
     return { fix: 'check the host name in AMQP_URL', needsOperator: false }
   }
   return { fix: 'check that RabbitMQ runs and listens at the host and port of AMQP_URL', needsOperator: false }
+}
+
+/**
+ * Returns the channel with a listener for its errors, for a channel that
+ * declares or checks queues. Without one, amqplib throws a channel error,
+ * such as a queue that is down during a broker restart, as an uncaught
+ * exception that ends the process. The failed operation rejects with the
+ * same error instead: a failed setup makes recovery connect again with
+ * backoff.
+ */
+export function guardChannel<T extends Channel> (channel: T): T {
+  channel.on('error', () => {})
+  return channel
 }
 
 /**

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib'
 import type { Logger } from 'pino'
 import type { Backend } from '../../backends/backend.js'
-import { Broker, watchChannel } from '../broker/connection.js'
+import { Broker, guardChannel, watchChannel } from '../broker/connection.js'
 import { headerNumber, headers } from '../broker/messages.js'
 import { ConfirmPublisher } from '../broker/publisher.js'
 import {
@@ -129,7 +129,7 @@ export class DeliveryConsumer {
     if (this.#broker?.connected !== true) return {}
     const { names, retry } = this.context
     const queues = queueNames(names, { receivers: this.#receivers(), retryTiersMs: retry.tiersMs })
-    const channel = await this.#broker.createChannel()
+    const channel = guardChannel(await this.#broker.createChannel())
     const depths: Record<string, number> = {}
     try {
       for (const queue of queues) {
@@ -148,7 +148,7 @@ export class DeliveryConsumer {
   async #setup (model: ChannelModel): Promise<void> {
     const { names, retry, dedup } = this.context
     const config = this.#options.config
-    const admin = await model.createChannel()
+    const admin = guardChannel(await model.createChannel())
     await assertDelivery(admin, names, { receivers: this.#receivers(), retryTiersMs: retry.tiersMs })
     if (dedup !== undefined) {
       dedup.stream = await assertDedupStream(admin, names, config.DEDUP_WINDOW_SECONDS)

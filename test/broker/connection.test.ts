@@ -60,6 +60,14 @@ test('failures are explained', async (t) => {
   }
 })
 
+test('a conflicting queue is explained', async (t) => {
+  const err = new Error('Channel closed by server: 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - inequivalent arg \'x-queue-type\'"')
+  t.same(connectFailureFix(err), {
+    fix: 'a queue or exchange of that name exists with other settings: delete it, or set another AMQP_PREFIX',
+    needsOperator: true
+  })
+})
+
 test('frames of one multiplexer pass go out in one write', async (t) => {
   const calls: string[] = []
   const out = {
