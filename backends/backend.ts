@@ -26,6 +26,12 @@ export interface Delivery {
  */
 export interface Backend {
   readonly name: string
+  /**
+   * Time one attempt may take, when it is longer than DELIVERY_TIMEOUT_MS,
+   * such as one request per number for SMS. The consumer gives up on an
+   * attempt that takes longer, whatever the backend does.
+   */
+  readonly attemptTimeoutMs?: number
   send (delivery: Delivery): Promise<void>
   close? (): Promise<void>
 }

@@ -76,6 +76,7 @@ export const createSmsBackend: BackendFactory<SmsOptions> = (options, logger) =>
 
   return {
     name: 'sms',
+    attemptTimeoutMs: timeoutMs * options.to.length,
     async send (delivery) {
       const body = renderOrReject('SMS', () => renderSms(delivery.notification, options.template))
       const reached = new Set(delivery.completed)

@@ -16,10 +16,14 @@ import type { Config } from '../config.js'
 import { retryTiers } from '../config.js'
 import type { ConsumerMetrics } from '../metrics.js'
 import type { RoutingTable } from '../routing/types.js'
+import { withTimeout } from '../timeout.js'
 import type { PipelineContext } from './context.js'
 import { DedupStore } from './dedup.js'
 import { routeMessage } from './router.js'
 import { deliverMessage } from './worker.js'
+
+/** Time each backend gets to close when the consumer stops, in ms. */
+const backendCloseTimeoutMs = 2000
 
 export interface DeliveryConsumerOptions {
   config: Config
@@ -64,6 +68,7 @@ export class DeliveryConsumer {
     const names = topologyNames(config.AMQP_PREFIX)
     this.context = {
       names,
+      deliveryTimeoutMs: config.DELIVERY_TIMEOUT_MS,
       logger: options.logger,
       metrics: options.metrics,
       routing: options.routing,
@@ -111,17 +116,21 @@ export class DeliveryConsumer {
       await channel.cancel(tag).catch(() => {})
     }
     const settled = Promise.allSettled([...this.#inFlight])
-    await Promise.race([settled, delay(this.#options.config.SHUTDOWN_TIMEOUT_MS)])
+    await Promise.race([settled, delay(this.#options.config.SHUTDOWN_TIMEOUT_MS, undefined, { ref: false })])
     // Closing a channel waits for the broker to process what was sent on it.
     // Closing only the connection can drop the last acknowledgements, and
     // their messages would be delivered again.
     for (const channel of this.#channels) await channel.close().catch(() => {})
     await this.#broker?.close()
-    for (const backend of this.#options.backends.values()) {
-      await backend.close?.().catch((err: unknown) => {
-        this.#options.logger.warn({ err, backend: backend.name }, 'backend close failed')
-      })
-    }
+    // A backend still connecting to a peer that never answers must not
+    // hold the process past its grace period.
+    await Promise.all([...this.#options.backends.values()].map(async (backend) => {
+      const closing = backend.close?.() ?? Promise.resolve()
+      await withTimeout(closing, backendCloseTimeoutMs, () => new Error(`not closed within ${backendCloseTimeoutMs} ms`))
+        .catch((err: unknown) => {
+          this.#options.logger.warn({ err, backend: backend.name }, 'backend close failed')
+        })
+    }))
   }
 
   /** Ready messages per queue, for the queue depth metric. */

@@ -15,6 +15,8 @@ export interface PipelineContext {
   routing: RoutingTable
   backends: Map<string, Backend>
   retry: RetryPolicy
+  /** DELIVERY_TIMEOUT_MS: the default time allowed for one delivery attempt. */
+  deliveryTimeoutMs: number
   /** Absent when duplicate detection is off (a window of 0 seconds). */
   dedup?: {
     store: DedupStore

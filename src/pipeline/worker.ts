@@ -4,9 +4,13 @@ import { headerList, headerNumber, headerString, headers } from '../broker/messa
 import { retryKey } from '../broker/topology.js'
 import { DeliveryError, PublishError } from '../errors.js'
 import { normalize } from '../notifications/normalize.js'
+import { withTimeout } from '../timeout.js'
 import type { PipelineContext } from './context.js'
 import { planRetry } from './retry.js'
 import { parseItem } from './router.js'
+
+/** Time added to a backend's own timeout before the worker gives up on an attempt, in ms. */
+const attemptGraceMs = 1000
 
 export type DeliveryOutcome = 'delivered' | 'retried' | 'dead_lettered'
 
@@ -33,7 +37,13 @@ export async function deliverMessage (
     if (backend === undefined) throw new DeliveryError(`no backend for receiver "${receiver}"`, { retryable: false })
     const notification = normalize(parseQueued(message.content))
     const completed = headerList(values, headers.completed)
-    await backend.send({ notification, messageId, requestId, receiver, attempt, completed })
+    const sending = backend.send({ notification, messageId, requestId, receiver, attempt, completed })
+    // A backend's own timeout, with its clearer message, fires first; this
+    // one stops a backend whose peer keeps the exchange alive but never
+    // finishes it. Its late success can mean a second send on the retry.
+    const limitMs = (backend.attemptTimeoutMs ?? context.deliveryTimeoutMs) + attemptGraceMs
+    await withTimeout(sending, limitMs, () =>
+      new DeliveryError(`${receiver} did not finish the delivery within ${limitMs} ms`, { retryable: true }))
   } catch (err) {
     error = err
   }
