@@ -61,7 +61,8 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
 
   async function publish (items: SqreenItem[], requestId: string): Promise<void> {
     const current = publisher
-    if (current === null) throw new BrokerUnavailableError()
+    // A blocked broker would hold the publish until PUBLISH_TIMEOUT_MS.
+    if (current === null || broker?.blocked === true) throw new BrokerUnavailableError()
     const receivedAt = Date.now()
     const types = items.map(notificationType)
     const confirms = items.map((item, index) => current.publish(
@@ -99,7 +100,7 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
   }
 
   fastify.decorate('amqp', {
-    get ready () { return publisher !== null },
+    get ready () { return publisher !== null && broker?.blocked !== true },
     publish
   })
 
@@ -107,7 +108,9 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
     closing = true
     // Finish the confirms of requests still in flight before closing.
     const current = publisher
-    if (current !== null) {
+    // A blocked broker processes nothing, not even a channel close, and
+    // amqplib then closes the connection at once.
+    if (current !== null && broker?.blocked !== true) {
       // An unreferenced timer, so that it keeps no process alive once the drain won.
       await Promise.race([current.drain(), delay(config.SHUTDOWN_TIMEOUT_MS, undefined, { ref: false })])
       await current.channel.close().catch(() => {})

@@ -1,69 +1,9 @@
 import { Agent, request as httpRequest } from 'node:http'
-import { connect, createServer, type Server, type Socket } from 'node:net'
-import type { AddressInfo } from 'node:net'
+import { connect, type AddressInfo, type Socket } from 'node:net'
 import { test, type Test } from 'tap'
-import { amqpUrl, deleteTopology, uniquePrefix } from './fixtures/broker.js'
+import { deleteTopology, uniquePrefix } from './fixtures/broker.js'
+import { connectionBlockedFrame, connectionUnblockedFrame, startBrokerProxy } from './fixtures/broker-proxy.js'
 import { signedHeaders, startServer, waitUntil } from './fixtures/server.js'
-
-interface BrokerProxy {
-  /** AMQP_URL that connects through the proxy. */
-  url: string
-  /** Bytes sent by the client to the broker since the last hold(). */
-  bytesSinceHold: number
-  /** Keeps the broker's frames, confirms included, from reaching the client. */
-  hold: () => void
-  /** Delivers the frames kept since hold(), and forwards again. */
-  release: () => void
-}
-
-/**
- * Starts a loopback TCP proxy in front of the test broker that can hold
- * the broker's frames, so that a publish stays waiting for its confirm.
- */
-async function startBrokerProxy (t: Test): Promise<BrokerProxy> {
-  const broker = new URL(amqpUrl)
-  const sockets = new Set<Socket>()
-  const pending: Array<{ client: Socket, chunk: Buffer }> = []
-  let holding = false
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(broker.port || 5672), broker.hostname)
-    sockets.add(client).add(upstream)
-    client.on('data', (chunk: Buffer) => {
-      proxy.bytesSinceHold += chunk.length
-      upstream.write(chunk)
-    })
-    upstream.on('data', (chunk: Buffer) => {
-      if (holding) pending.push({ client, chunk })
-      else client.write(chunk)
-    })
-    client.on('close', () => upstream.destroy())
-    upstream.on('close', () => client.destroy())
-    client.on('error', () => {})
-    upstream.on('error', () => {})
-  })
-  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
-  t.teardown(async () => {
-    for (const socket of sockets) socket.destroy()
-    await new Promise((resolve) => server.close(resolve))
-  })
-  const { port } = server.address() as AddressInfo
-  const url = new URL(amqpUrl)
-  url.hostname = '127.0.0.1'
-  url.port = String(port)
-  const proxy: BrokerProxy = {
-    url: url.href,
-    bytesSinceHold: 0,
-    hold: () => {
-      holding = true
-      proxy.bytesSinceHold = 0
-    },
-    release: () => {
-      holding = false
-      for (const { client, chunk } of pending.splice(0)) client.write(chunk)
-    }
-  }
-  return proxy
-}
 
 interface RawResponse {
   status: number
@@ -162,4 +102,45 @@ test('request during close gets 503 with Retry-After', async (t) => {
   const started = Date.now()
   await closed
   t.ok(Date.now() - started < 5000, 'close() does not wait for the keep-alive timeout')
+})
+
+test('a blocked broker makes the server unready and answer 503 at once', async (t) => {
+  const prefix = uniquePrefix('blocked')
+  const proxy = await startBrokerProxy(t)
+  const server = await startServer({ AMQP_PREFIX: prefix, AMQP_URL: proxy.url, PUBLISH_TIMEOUT_MS: '60000' })
+  t.teardown(async () => {
+    await server.close()
+    await deleteTopology({ prefix })
+  })
+  await waitUntil(() => server.amqp.ready, 10_000, 'the publisher channel')
+  const body = '[{"sqreen_payload_type": "test"}]'
+  const post = async () => await server.inject({ method: 'POST', url: '/v1/webhook', payload: body, headers: signedHeaders(body) })
+
+  proxy.inject(connectionBlockedFrame('low on memory'))
+  await waitUntil(() => !server.amqp.ready, 10_000, 'the server to see the block')
+  t.equal((await server.inject({ method: 'GET', url: '/readyz' })).statusCode, 503)
+  // The broker behind the proxy is not really blocked and would confirm,
+  // so this 503 comes from the relay's own check.
+  const refused = await post()
+  t.equal(refused.statusCode, 503)
+  t.equal(refused.json().code, 'RELAY_BROKER_UNAVAILABLE')
+
+  proxy.inject(connectionUnblockedFrame())
+  await waitUntil(() => server.amqp.ready, 10_000, 'the server to see the unblock')
+  t.equal((await post()).statusCode, 200)
+})
+
+test('a blocked broker does not hold up close()', async (t) => {
+  const prefix = uniquePrefix('blocked-close')
+  const proxy = await startBrokerProxy(t)
+  const server = await startServer({ AMQP_PREFIX: prefix, AMQP_URL: proxy.url, SHUTDOWN_TIMEOUT_MS: '60000' })
+  t.teardown(async () => { await deleteTopology({ prefix }) })
+  await waitUntil(() => server.amqp.ready, 10_000, 'the publisher channel')
+  // RabbitMQ stops reading from a blocked connection, so nothing the
+  // relay sends from now on is answered.
+  proxy.hold()
+  proxy.inject(connectionBlockedFrame('low on memory'))
+  await waitUntil(() => !server.amqp.ready, 10_000, 'the server to see the block')
+  await server.close()
+  t.pass('close() finished before the test timeout, without a drain of SHUTDOWN_TIMEOUT_MS')
 })

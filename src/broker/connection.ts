@@ -26,6 +26,7 @@ export interface BrokerOptions {
  */
 export class Broker {
   #model: ChannelModel | null = null
+  #blocked = false
   #closing = false
   readonly #connection: RecoveringChannelModel
   readonly #logger: Logger
@@ -60,10 +61,12 @@ export class Broker {
     connection.on('connect', (model: ChannelModel) => {
       coalesceFrameWrites(model)
       broker.#model = model
+      broker.#blocked = false
       logger.info({ url: target }, 'broker connected')
     })
     connection.on('disconnect', (err: Error) => {
       broker.#model = null
+      broker.#blocked = false
       options.onDisconnect?.()
       logger.warn({ err, url: target }, 'broker connection lost')
     })
@@ -80,13 +83,27 @@ export class Broker {
       logger.warn({ err }, 'broker connection error')
     })
     connection.on('blocked', (reason: string) => {
-      logger.warn({ reason }, 'broker blocked publishing')
+      broker.#blocked = true
+      logger.error({ reason }, 'broker blocked publishing')
+    })
+    connection.on('unblocked', () => {
+      broker.#blocked = false
+      logger.info('broker unblocked publishing')
     })
     return broker
   }
 
   get connected (): boolean {
     return this.#model !== null
+  }
+
+  /**
+   * True while the broker refuses publishes on this connection, for example
+   * during a memory or disk alarm. Nothing sent on it is processed then,
+   * not even a channel close.
+   */
+  get blocked (): boolean {
+    return this.#blocked
   }
 
   waitForConnect (): Promise<unknown> {

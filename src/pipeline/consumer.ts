@@ -87,7 +87,7 @@ export class DeliveryConsumer {
 
   /** True while every channel is open and consuming. */
   get ready (): boolean {
-    return this.#ready && !this.#stopping
+    return this.#ready && !this.#stopping && this.#broker?.blocked !== true
   }
 
   async start (): Promise<void> {
@@ -112,15 +112,21 @@ export class DeliveryConsumer {
    */
   async stop (): Promise<void> {
     this.#stopping = true
+    // A blocked broker processes nothing sent to it, not even a cancel or a
+    // channel close, and amqplib then closes the connection at once. The
+    // messages not acknowledged are delivered again.
+    const blocked = (): boolean => this.#broker?.blocked === true
     for (const { channel, tag } of this.#consumers) {
-      await channel.cancel(tag).catch(() => {})
+      if (!blocked()) await channel.cancel(tag).catch(() => {})
     }
     const settled = Promise.allSettled([...this.#inFlight])
     await Promise.race([settled, delay(this.#options.config.SHUTDOWN_TIMEOUT_MS, undefined, { ref: false })])
     // Closing a channel waits for the broker to process what was sent on it.
     // Closing only the connection can drop the last acknowledgements, and
     // their messages would be delivered again.
-    for (const channel of this.#channels) await channel.close().catch(() => {})
+    for (const channel of this.#channels) {
+      if (!blocked()) await channel.close().catch(() => {})
+    }
     await this.#broker?.close()
     // A backend still connecting to a peer that never answers must not
     // hold the process past its grace period.

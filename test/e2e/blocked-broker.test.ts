@@ -1,0 +1,32 @@
+import { test } from 'tap'
+import { startConsumer } from '../../src/consumer.js'
+import { deleteTopology, uniquePrefix } from '../fixtures/broker.js'
+import { connectionBlockedFrame, connectionUnblockedFrame, startBrokerProxy } from '../fixtures/broker-proxy.js'
+import { captureLog } from '../fixtures/log-capture.js'
+import { waitUntil } from '../fixtures/server.js'
+
+test('a blocked broker makes the consumer unready, and it still stops', async (t) => {
+  const prefix = uniquePrefix('blocked-consumer')
+  const proxy = await startBrokerProxy(t)
+  const log = captureLog()
+  const env = { AMQP_URL: proxy.url, AMQP_PREFIX: prefix, CONSUMER_PORT: '0', RETRY_TIERS_MS: '1000', SHUTDOWN_TIMEOUT_MS: '60000' }
+  const consumer = await startConsumer({ env, logger: log.logger })
+  t.teardown(async () => { await deleteTopology({ prefix, receivers: ['log'], tiersMs: [1000] }) })
+  await waitUntil(() => consumer.consumer.ready, 15_000, 'the consumer channels')
+
+  proxy.inject(connectionBlockedFrame('low on disk'))
+  await waitUntil(() => !consumer.consumer.ready, 10_000, 'the consumer to see the block')
+  t.equal((await consumer.http.inject({ method: 'GET', url: '/readyz' })).statusCode, 503)
+  t.ok(log.lines().some((line) => line.msg === 'broker blocked publishing' && line.reason === 'low on disk'))
+
+  proxy.inject(connectionUnblockedFrame())
+  await waitUntil(() => consumer.consumer.ready, 10_000, 'the consumer to see the unblock')
+
+  // RabbitMQ stops reading from a blocked connection: nothing sent from
+  // now on is answered, so stopping must not wait for the broker.
+  proxy.hold()
+  proxy.inject(connectionBlockedFrame('low on disk'))
+  await waitUntil(() => !consumer.consumer.ready, 10_000, 'the second block')
+  await consumer.close()
+  t.pass('the consumer stopped before the test timeout')
+})
