@@ -24,6 +24,18 @@ export interface DeadLetterFilter {
   receiver?: string
   /** Maximum number of matching messages to act on. */
   limit: number
+  /**
+   * The receivers configured now. A replay leaves the messages of any other
+   * receiver parked, because nothing would read its queue.
+   */
+  receivers?: ReadonlySet<string>
+}
+
+export interface DeadLetterResult {
+  /** The messages listed, replayed or purged. */
+  handled: DeadLetter[]
+  /** Messages a replay left parked because their receiver is not configured. */
+  unknownReceiver: DeadLetter[]
 }
 
 export type DeadLetterAction = 'list' | 'replay' | 'purge'
@@ -52,19 +64,22 @@ export function describeDeadLetter (message: GetMessage): DeadLetter {
 }
 
 /**
- * Walks the dead-letter queue and applies `action` to the messages that
- * match the filter. Every message taken stays unacknowledged until the
- * walk ends, so each message is read once. Replay and purge acknowledge
- * only the ones they handled, and closing the channel puts the rest back.
+ * Walks the messages parked when the walk starts, oldest first, and
+ * applies `action` to those that match the filter. Every other message,
+ * and every listed one, is published again at the tail, confirmed, before
+ * its original is acknowledged. A full walk so leaves the queue in its
+ * order. Unlike a requeue, this does not count as a redelivery, which a
+ * quorum queue with a delivery limit would end by dropping the message. A
+ * walk cut short can leave a message in the queue twice, never lose it.
  */
 export async function processDeadLetters (
   channel: ConfirmChannel,
   names: TopologyNames,
   action: DeadLetterAction,
   filter: DeadLetterFilter
-): Promise<DeadLetter[]> {
+): Promise<DeadLetterResult> {
   const publisher = new ConfirmPublisher(channel)
-  const handled: DeadLetter[] = []
+  const result: DeadLetterResult = { handled: [], unknownReceiver: [] }
   // A failed operation closes the channel and also emits 'error'; the
   // rejected promise carries the same failure to the caller.
   channel.on('error', () => {})
@@ -74,18 +89,42 @@ export async function processDeadLetters (
   } catch (err) {
     throw new Error(`queue "${names.deadLetters}" not found: check AMQP_PREFIX, or start the consumer once to declare it`, { cause: err })
   }
-  // Only the messages parked when the walk starts: a replayed message that
-  // fails again comes back at the tail and must not be taken a second time.
-  for (let taken = 0; taken < parked && handled.length < filter.limit; taken++) {
+  // Only the messages parked when the walk starts: a message published
+  // again, or replayed and failed again, comes back at the tail and must
+  // not be taken a second time.
+  for (let taken = 0; taken < parked; taken++) {
     const message = await channel.get(names.deadLetters, { noAck: false })
     if (message === false) break
     const letter = describeDeadLetter(message)
-    if (filter.receiver !== undefined && letter.receiver !== filter.receiver) continue
-    if (action === 'replay') await replay(publisher, names, message, letter)
-    if (action !== 'list') channel.ack(message)
-    handled.push(letter)
+    const selected = result.handled.length < filter.limit &&
+      (filter.receiver === undefined || letter.receiver === filter.receiver)
+    const receiverGone = action === 'replay' && letter.receiver !== '' &&
+      filter.receivers !== undefined && !filter.receivers.has(letter.receiver)
+    if (selected && receiverGone) {
+      result.unknownReceiver.push(letter)
+      await keep(publisher, names, message)
+    } else if (selected) {
+      if (action === 'replay') await replay(publisher, names, message, letter)
+      if (action === 'list') await keep(publisher, names, message)
+      result.handled.push(letter)
+    } else {
+      await keep(publisher, names, message)
+    }
+    channel.ack(message)
   }
-  return handled
+  return result
+}
+
+/** Publishes a parked message again at the tail of the dead-letter queue, unchanged. */
+async function keep (publisher: ConfirmPublisher, names: TopologyNames, message: GetMessage): Promise<void> {
+  const { messageId, contentType, type, timestamp, headers: values } = message.properties
+  await publisher.publish('', names.deadLetters, message.content, {
+    messageId: messageId ?? 'unknown',
+    contentType,
+    type,
+    timestamp,
+    headers: values
+  })
 }
 
 /**

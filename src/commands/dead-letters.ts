@@ -1,8 +1,8 @@
 import { type Command, Option } from 'commander'
 import type { CliIO } from '../cli.js'
-import { loadConfig, type Config } from '../config.js'
+import { loadConfig } from '../config.js'
 import { ConfigError } from '../errors.js'
-import { processDeadLetters, type DeadLetter, type DeadLetterAction } from '../broker/dead-letters.js'
+import { processDeadLetters, type DeadLetter, type DeadLetterAction, type DeadLetterResult } from '../broker/dead-letters.js'
 import { topologyNames } from '../broker/topology.js'
 import { connect } from 'amqplib'
 import { redactUrl } from '../logger.js'
@@ -59,6 +59,15 @@ async function runDeadLetters (
   } catch (err) {
     command.error(`error: invalid configuration: ${(err as ConfigError).message}`)
   }
+  // The receivers configured now, or null when the routing cannot be read.
+  let receivers: string[] | null
+  try {
+    receivers = loadRouting(config, io.env).receivers.map((spec) => spec.name)
+  } catch (err) {
+    receivers = null
+    // A replay must know where deliveries can still go.
+    if (action === 'replay') command.error(`error: invalid configuration: ${(err as Error).message}`)
+  }
 
   let connection
   try {
@@ -68,25 +77,32 @@ async function runDeadLetters (
   }
 
   const channel = await connection.createConfirmChannel()
-  let letters: DeadLetter[]
+  let result: DeadLetterResult
   try {
-    letters = await processDeadLetters(channel, topologyNames(config.AMQP_PREFIX), action, {
+    result = await processDeadLetters(channel, topologyNames(config.AMQP_PREFIX), action, {
       receiver: options.receiver,
-      limit
+      limit,
+      receivers: receivers === null ? undefined : new Set(receivers)
     })
   } catch (err) {
     await connection.close().catch(() => {})
     command.error(`error: ${(err as Error).message}`)
   }
   // Closing the channel first makes the broker process every
-  // acknowledgement before the connection goes; the rest are requeued.
+  // acknowledgement before the connection goes.
   await channel.close().catch(() => {})
   await connection.close()
 
+  const letters = result.handled
   for (const letter of letters) io.stdout(`${options.json === true ? asJson(letter) : asLine(letter)}\n`)
   const verb = { list: 'listed', replay: 'replayed', purge: 'purged' }[action]
   if (options.json !== true) io.stdout(`${letters.length} message(s) ${verb}\n`)
-  if (letters.length === 0) warnUnknownReceiver(io, config, options.receiver)
+  if (result.unknownReceiver.length > 0) {
+    const gone = [...new Set(result.unknownReceiver.map((letter) => letter.receiver))].join(', ')
+    io.stderr(`warning: ${result.unknownReceiver.length} message(s) left parked: no receiver named ${gone} is ` +
+      'configured, so nothing would read its queue; configure it again to replay them, or purge them\n')
+  }
+  if (letters.length === 0) warnUnknownReceiver(io, receivers, options.receiver)
 }
 
 /**
@@ -94,16 +110,9 @@ async function runDeadLetters (
  * mistyped name otherwise reads as an empty queue. Dead letters of a
  * receiver removed since keep their name, so this is a warning only.
  */
-function warnUnknownReceiver (io: CliIO, config: Config, receiver: string | undefined): void {
-  if (receiver === undefined || receiver === '') return
-  let names: string[]
-  try {
-    names = loadRouting(config, io.env).receivers.map((spec) => spec.name)
-  } catch {
-    return
-  }
-  if (names.includes(receiver)) return
-  io.stderr(`warning: no receiver is named "${receiver}"; the receivers are ${names.join(', ')}\n`)
+function warnUnknownReceiver (io: CliIO, receivers: string[] | null, receiver: string | undefined): void {
+  if (receiver === undefined || receiver === '' || receivers === null || receivers.includes(receiver)) return
+  io.stderr(`warning: no receiver is named "${receiver}"; the receivers are ${receivers.join(', ')}\n`)
 }
 
 function timestamp (value: number | null): string {
