@@ -16,7 +16,7 @@ import {
   ShuttingDownError,
   UnsupportedMediaTypeError
 } from './errors.js'
-import { errorBody, notFoundHandler } from './http-errors.js'
+import { clientErrorHandler, errorBody, notFoundHandler } from './http-errors.js'
 import { loggerOptions } from './logger.js'
 import { securityHeaders } from './security-headers.js'
 
@@ -70,6 +70,14 @@ export async function buildServer (options: BuildServerOptions): Promise<Fastify
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     genReqId: requestId,
     forceCloseConnections: 'idle',
+    clientErrorHandler,
+    // Fastify raises these before routing: here only a URL it cannot decode,
+    // because the relay's routes have no constraints.
+    frameworkErrors: (error, request, reply) => {
+      const url = JSON.stringify((request.raw.url ?? '').slice(0, 200))
+      const message = `The URL ${url} is not valid (${error.message}): percent-encode it`
+      void (reply as FastifyReply).code(400).send(errorBody({ code: 'RELAY_BAD_URL', message }, 400))
+    },
     // Requests arriving while closing get the relay's own 503 with Retry-After.
     return503OnClosing: false,
     // A client that trickles its body cannot hold a socket for long.

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Socket } from 'node:net'
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import { NotFoundError } from './errors.js'
 
 /** Builds the JSON body of an error response: `{error, code, message}`. */
@@ -16,4 +17,48 @@ export function notFoundHandler (routes: string) {
     const error = new NotFoundError(request.method, request.url.split('?')[0], routes)
     return await reply.code(404).send(errorBody(error, 404))
   }
+}
+
+interface ClientError {
+  status: number
+  code: string
+  message: string
+}
+
+/** Answers to requests Node.js rejects before Fastify sees them, by error code. */
+const clientErrors: Record<string, ClientError> = {
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: 'RELAY_REQUEST_TIMEOUT',
+    message: 'The request did not arrive in time: send the whole request at once'
+  },
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: 'RELAY_HEADERS_TOO_LARGE',
+    message: 'The request headers are too large: send fewer or shorter headers'
+  }
+}
+
+const badRequest: ClientError = {
+  status: 400,
+  code: 'RELAY_BAD_REQUEST',
+  message: 'The request is not valid HTTP/1.1: check the request line, the headers and Content-Length'
+}
+
+/**
+ * Answers a request that Node.js could not parse, or that timed out, with
+ * the relay's JSON error body, then closes the connection, as Node.js does.
+ */
+export function clientErrorHandler (this: { log: FastifyBaseLogger }, err: NodeJS.ErrnoException, socket: Socket): void {
+  // A reset connection has nobody left to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const answer = clientErrors[err.code ?? ''] ?? badRequest
+  this.log.debug({ err, code: answer.code }, 'client error')
+  if (socket.writable) {
+    const body = JSON.stringify(errorBody(answer, answer.status))
+    socket.write(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy()
 }

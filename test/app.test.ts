@@ -144,3 +144,37 @@ test('a blocked broker does not hold up close()', async (t) => {
   await server.close()
   t.pass('close() finished before the test timeout, without a drain of SHUTDOWN_TIMEOUT_MS')
 })
+
+/** Sends raw bytes and reads the response of a server that closes after it. */
+async function sendRaw (port: number, bytes: string): Promise<RawResponse> {
+  const socket = connect(port, '127.0.0.1')
+  socket.on('error', () => {})
+  await new Promise((resolve) => socket.once('connect', resolve))
+  socket.write(bytes)
+  return await readResponse(socket)
+}
+
+test('requests Node.js rejects get the JSON error body', async (t) => {
+  const prefix = uniquePrefix('client-errors')
+  const server = await startServer({ AMQP_PREFIX: prefix })
+  t.teardown(async () => {
+    await server.close()
+    await deleteTopology({ prefix })
+  })
+  await server.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = server.server.address() as AddressInfo
+  const cases = [
+    { bytes: 'POST /v1/webhook HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', status: 400, code: 'RELAY_BAD_REQUEST' },
+    { bytes: `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n`, status: 431, code: 'RELAY_HEADERS_TOO_LARGE' },
+    { bytes: 'NOT HTTP AT ALL\r\n\r\n', status: 400, code: 'RELAY_BAD_REQUEST' }
+  ]
+  for (const { bytes, status, code } of cases) {
+    const response = await sendRaw(port, bytes)
+    t.equal(response.status, status, code)
+    t.match(response.headers['content-type'], /^application\/json/)
+    t.match(JSON.parse(response.body), { error: String(status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'), code }, code)
+  }
+  const badUrl = await server.inject({ method: 'POST', url: '/v1/%ZZ' })
+  t.equal(badUrl.statusCode, 400)
+  t.match(badUrl.json(), { error: 'Bad Request', code: 'RELAY_BAD_URL', message: /^The URL "\/v1\/%ZZ" is not valid .*: percent-encode it$/ })
+})
