@@ -62,7 +62,7 @@ function singleIngestFinding (results: BenchResults): string | null {
     `connections. ${saturation(single.cpu, results.machine.cores)}, at ` +
     `${fixed(cpuPerNotification(single))} µs of CPU per request against ` +
     `${fixed(bare === undefined ? Number.NaN : cpuPerNotification(bare))} µs for the bare ` +
-    'route: signature, parsing, validation, the content key, the AMQP frames, one info log ' +
+    'route: signature, UTF-8 and depth checks, parsing, validation, the AMQP frames, one info log ' +
     'line, the security headers and the metrics. The relay responded in ' +
     `${fixed(single.load.latency.p50, 1)} ms (p50), where the raw publisher waited ` +
     `${fixed(raw?.result.confirmLatency.p50 ?? Number.NaN, 1)} ms per confirm. ` +
