@@ -9,7 +9,7 @@ export function errorBody (error: { code?: string, message: string }, status: nu
 }
 
 /**
- * Returns a handler that answers an unknown route with a JSON 404 whose
+ * Returns a handler that responds to an unknown route with a JSON 404 whose
  * message names the routes the program serves.
  */
 export function notFoundHandler (routes: string) {
@@ -25,7 +25,7 @@ interface ClientError {
   message: string
 }
 
-/** Answers to requests Node.js rejects before Fastify sees them, by error code. */
+/** Responses to requests Node.js rejects before Fastify sees them, by error code. */
 const clientErrors: Record<string, ClientError> = {
   ERR_HTTP_REQUEST_TIMEOUT: {
     status: 408,
@@ -46,11 +46,11 @@ const badRequest: ClientError = {
 }
 
 /**
- * Answers a request that Node.js could not parse, or that timed out, with
+ * Responds to a request that Node.js could not parse, or that timed out, with
  * the relay's JSON error body, then closes the connection, as Node.js does.
  */
 export function clientErrorHandler (this: { log: FastifyBaseLogger }, err: NodeJS.ErrnoException, socket: Socket): void {
-  // A reset connection has nobody left to answer.
+  // A reset connection has no client left to respond to.
   if (err.code === 'ECONNRESET' || socket.destroyed) return
   const answer = clientErrors[err.code ?? ''] ?? badRequest
   this.log.debug({ err, code: answer.code }, 'client error')

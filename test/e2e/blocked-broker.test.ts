@@ -23,7 +23,7 @@ test('a blocked broker makes the consumer unready, and it still stops', async (t
   await waitUntil(() => consumer.consumer.ready, 10_000, 'the consumer to see the unblock')
 
   // RabbitMQ stops reading from a blocked connection: nothing sent from
-  // now on is answered, so stopping must not wait for the broker.
+  // now on gets a response, so stopping must not wait for the broker.
   proxy.hold()
   proxy.inject(connectionBlockedFrame('low on disk'))
   await waitUntil(() => !consumer.consumer.ready, 10_000, 'the second block')

@@ -12,7 +12,7 @@ import { listenOnLoopback } from '../fixtures/stub-helpers.js'
 
 /*
  * Peers that keep a connection alive but never finish the exchange: an
- * SMTP server that answers EHLO with an endless multi-line reply, and a
+ * SMTP server that replies to EHLO with an endless multi-line reply, and a
  * TCP listener that never speaks AMQP. Socket idle timeouts never fire on
  * them, so only the consumer's own limit per attempt ends the delivery.
  */
@@ -65,7 +65,7 @@ test('an SMTP server that never finishes its reply is given up on', async (t) =>
   t.equal(relay.slack.received.length, 1, 'Slack was not held up')
 })
 
-test('an AMQP receiver whose broker never answers is given up on, and the consumer still stops', async (t) => {
+test('silent AMQP peer is given up on', async (t) => {
   const port = await startServerOf(t, () => {})
   const routes = join(t.testdir(), 'routes.yml')
   await writeFile(routes, `receivers:
