@@ -10,7 +10,10 @@ export interface DeadLetter {
   receiver: string
   type: string
   attempts: number
-  /** `permanent`, `exhausted` (every attempt failed) or `unmatched` (no route). */
+  /**
+   * `permanent`, `exhausted` (every attempt failed), `unmatched` (no route)
+   * or `delivery-limit` (redelivered more often than the queue allows).
+   */
   kind: string
   lastError: string
   /** Parts done before it was parked, such as the SMS numbers reached; a replay skips them. */
@@ -43,8 +46,21 @@ export type DeadLetterAction = 'list' | 'replay' | 'purge'
 /** Headers that describe a failure, dropped when a message is replayed. */
 const failureHeaders = [
   headers.attempts, headers.lastError, headers.errorKind, headers.firstFailedAt,
-  headers.lastFailedAt, headers.deadLetteredAt, headers.retryTier, 'x-death', 'x-delivery-count'
+  headers.lastFailedAt, headers.deadLetteredAt, headers.retryTier, 'x-death', 'x-delivery-count',
+  'x-first-death-reason', 'x-first-death-queue', 'x-first-death-exchange',
+  'x-last-death-reason', 'x-last-death-queue', 'x-last-death-exchange'
 ]
+
+/** `delivery-limit` when RabbitMQ itself dead-lettered the message. */
+function brokerReason (values: Record<string, unknown>): string | null {
+  return headerString(values, 'x-first-death-reason') === 'delivery_limit' ? 'delivery-limit' : null
+}
+
+function brokerError (values: Record<string, unknown>): string {
+  const queue = headerString(values, 'x-first-death-queue')
+  if (brokerReason(values) === null || queue === null) return ''
+  return `RabbitMQ moved it from ${queue} after more redeliveries than the queue's delivery limit`
+}
 
 export function describeDeadLetter (message: GetMessage): DeadLetter {
   const values = message.properties.headers ?? {}
@@ -54,8 +70,8 @@ export function describeDeadLetter (message: GetMessage): DeadLetter {
     receiver: headerString(values, headers.receiver) ?? '',
     type: headerString(values, headers.notificationType) ?? message.properties.type ?? 'unknown',
     attempts: headerNumber(values, headers.attempts) ?? 0,
-    kind: headerString(values, headers.errorKind) ?? 'unknown',
-    lastError: headerString(values, headers.lastError) ?? '',
+    kind: headerString(values, headers.errorKind) ?? brokerReason(values) ?? 'unknown',
+    lastError: headerString(values, headers.lastError) ?? brokerError(values),
     completed: headerList(values, headers.completed),
     firstFailedAt: headerNumber(values, headers.firstFailedAt),
     deadLetteredAt: headerNumber(values, headers.deadLetteredAt),

@@ -70,12 +70,28 @@ export function queueNames (names: TopologyNames, topology: DeliveryTopology): s
 
 const quorum = { 'x-queue-type': 'quorum' }
 
+/**
+ * Arguments of the queues the consumer reads. A quorum queue drops a
+ * message redelivered more often than its delivery limit (20 by default
+ * from RabbitMQ 4.0, unset before) unless it has a dead-letter target:
+ * with these, such a message goes to the dead letters, at least once.
+ */
+function consumedQueue (names: TopologyNames): Record<string, unknown> {
+  return {
+    ...quorum,
+    'x-dead-letter-exchange': '',
+    'x-dead-letter-routing-key': names.deadLetters,
+    'x-dead-letter-strategy': 'at-least-once',
+    'x-overflow': 'reject-publish'
+  }
+}
+
 /** Declares what the server needs: the ingest exchange and the route queue. */
 export async function assertIngest (channel: Channel, names: TopologyNames): Promise<void> {
   await channel.assertExchange(names.ingest, 'direct', { durable: true })
   await channel.assertQueue(names.route, {
     durable: true,
-    arguments: { ...quorum, 'x-single-active-consumer': true }
+    arguments: { ...consumedQueue(names), 'x-single-active-consumer': true }
   })
   await channel.bindQueue(names.route, names.ingest, names.routeKey)
 }
@@ -103,7 +119,7 @@ export async function assertDelivery (
   await channel.assertExchange(names.retry, 'direct', { durable: true })
   for (const receiver of topology.receivers) {
     const queue = deliveryQueue(names, receiver)
-    await channel.assertQueue(queue, { durable: true, arguments: quorum })
+    await channel.assertQueue(queue, { durable: true, arguments: consumedQueue(names) })
     await channel.bindQueue(queue, names.deliver, receiver)
     for (const tier of topology.retryTiersMs) {
       await assertRetryQueue(channel, names, receiver, tier)

@@ -1,10 +1,14 @@
-import type { Channel } from 'amqplib'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import type { Channel, ChannelModel } from 'amqplib'
 import { test, type Test } from 'tap'
 import { headers } from '../../src/broker/messages.js'
 import { assertDelivery, assertIngest, deliveryQueue, topologyNames } from '../../src/broker/topology.js'
 import { runCli } from '../../src/cli.js'
 import { amqpUrl, deleteTopology, openConnection, uniquePrefix } from '../fixtures/broker.js'
 import { captureCli } from '../fixtures/cli.js'
+
+const run = promisify(execFile)
 
 /*
  * The dead-letters commands against parked messages published straight to
@@ -14,6 +18,7 @@ import { captureCli } from '../fixtures/cli.js'
 interface Parked {
   prefix: string
   env: NodeJS.ProcessEnv
+  connection: ChannelModel
   channel: Channel
 }
 
@@ -41,7 +46,7 @@ async function park (t: Test, receivers: string[]): Promise<Parked> {
     })
   })
   await waitForDepth(channel, names.deadLetters, receivers.length)
-  return { prefix, env: { AMQP_URL: amqpUrl, AMQP_PREFIX: prefix, RETRY_TIERS_MS: '1000' }, channel }
+  return { prefix, env: { AMQP_URL: amqpUrl, AMQP_PREFIX: prefix, RETRY_TIERS_MS: '1000' }, connection, channel }
 }
 
 async function waitForDepth (channel: Channel, queue: string, count: number): Promise<void> {
@@ -106,4 +111,33 @@ test('replay needs a valid configuration', async (t) => {
   t.match(replayed.output, /error: invalid configuration: .*routes\.yml/)
   const listed = await cli(broken, ['list'])
   t.equal(listed.code, 0, 'list works without the routes')
+})
+
+test('a message over the delivery limit is parked, not dropped', async (t) => {
+  const { env, prefix, connection, channel } = await park(t, [])
+  const names = topologyNames(prefix)
+  // RabbitMQ 4 sets a delivery limit of 20 on every quorum queue; a policy
+  // sets a limit of 1 on this test's queues on any version.
+  const policy = `${prefix}-delivery-limit`
+  await run('rabbitmqctl', ['-q', 'set_policy', '--apply-to', 'queues', '--priority', '100', policy,
+    `^${prefix.replaceAll('.', '\\.')}\\.deliver\\.`, '{"delivery-limit": 1}'])
+  t.teardown(async () => { await run('rabbitmqctl', ['-q', 'clear_policy', policy]) })
+
+  channel.sendToQueue(deliveryQueue(names, 'log'), Buffer.from('{"sqreen_payload_type":"test"}'), {
+    messageId: 'over-limit',
+    persistent: true,
+    headers: { [headers.receiver]: 'log' }
+  })
+  // A consumer that dies without acknowledging, again and again, until the
+  // message is no longer in the delivery queue.
+  for (let round = 0; round < 5; round++) {
+    const reader = await connection.createChannel()
+    const message = await reader.get(deliveryQueue(names, 'log'), { noAck: false })
+    await reader.close()
+    if (message === false) break
+  }
+  await waitForDepth(channel, names.deadLetters, 1)
+  const { output } = await cli(env, ['list'])
+  t.match(output, /log\s+unknown\s+attempts=0\s+delivery-limit\s+message=over-limit/)
+  t.match(output, /more redeliveries than the queue's delivery limit/)
 })
