@@ -52,7 +52,19 @@ export class Broker {
         jitter: 0.2,
         maxRetries: Infinity,
         setup: async (model: ChannelModel) => {
-          await options.setup(model)
+          // amqplib's recovery listens to a new connection only once setup
+          // is done, so a socket error during setup, such as a reset by a
+          // proxy, would otherwise end the process as an uncaught error.
+          // The pending setup fails with it, and recovery tries again.
+          let settingUp = true
+          model.on('error', (err: Error) => {
+            if (settingUp) logger.warn({ err }, 'broker connection failed during set-up')
+          })
+          try {
+            await options.setup(model)
+          } finally {
+            settingUp = false
+          }
         }
       }
     })
@@ -164,6 +176,12 @@ export function connectFailureFix (err: Error & { code?: unknown }): { fix: stri
   const text = `${String(err.code ?? '')} ${err.message}`
   if (/ACCESS[-_]REFUSED/.test(text)) {
     return { fix: 'check the user and password in AMQP_URL', needsOperator: true }
+  }
+  if (/RESOURCE[-_]LOCKED/.test(text)) {
+    return {
+      fix: 'another connection holds an exclusive queue of that name: stop it, or set another AMQP_PREFIX',
+      needsOperator: true
+    }
   }
   if (/PRECONDITION[-_]FAILED/.test(text)) {
     return {

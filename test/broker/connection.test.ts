@@ -68,6 +68,11 @@ test('a conflicting queue is explained', async (t) => {
   })
 })
 
+test('a locked queue is explained', async (t) => {
+  const err = new Error('Channel closed by server: 405 (RESOURCE-LOCKED) with message "RESOURCE_LOCKED - cannot obtain exclusive access"')
+  t.match(connectFailureFix(err), { fix: /exclusive queue/, needsOperator: true })
+})
+
 test('frames of one multiplexer pass go out in one write', async (t) => {
   const calls: string[] = []
   const out = {

@@ -2,6 +2,7 @@ import { test, type Test } from 'tap'
 import { deliveryQueue, topologyNames } from '../../src/broker/topology.js'
 import { startConsumer } from '../../src/consumer.js'
 import { amqpUrl, deleteTopology, openConnection, uniquePrefix } from '../fixtures/broker.js'
+import { startBrokerProxy } from '../fixtures/broker-proxy.js'
 import { captureLog } from '../fixtures/log-capture.js'
 import { signedHeaders, startServer, waitUntil } from '../fixtures/server.js'
 
@@ -58,4 +59,30 @@ test('server retries while a queue conflicts, then recovers', async (t) => {
   await removeConflict()
   await waitUntil(() => server.amqp.ready, 20_000, 'the server to recover')
   t.equal(await post(), 200)
+})
+
+test('connections reset during set-up are retried, not fatal', async (t) => {
+  const prefix = uniquePrefix('reset-setup')
+  const receivers = ['log']
+  t.teardown(async () => { await deleteTopology({ prefix, receivers, tiersMs: [1000] }) })
+  const proxy = await startBrokerProxy(t)
+  // The handshake takes well under 1000 bytes from the client; the queue
+  // declarations of the set-up come after it.
+  proxy.resetNext(3, 1000)
+  const log = captureLog()
+  const consumer = await startConsumer({
+    env: { AMQP_URL: proxy.url, AMQP_PREFIX: prefix, CONSUMER_PORT: '0', RETRY_TIERS_MS: '1000' },
+    logger: log.logger
+  })
+  t.teardown(consumer.close)
+  await waitUntil(() => consumer.consumer.ready, 30_000, 'the consumer after three resets')
+  t.equal(proxy.resets, 3, 'three set-ups were cut by a reset')
+
+  // The server's whole set-up sends about 850 bytes, its handshake fewer
+  // than 780.
+  proxy.resetNext(2, 780)
+  const server = await startServer({ AMQP_PREFIX: prefix, AMQP_URL: proxy.url })
+  t.teardown(async () => { await server.close() })
+  await waitUntil(() => server.amqp.ready, 30_000, 'the server after two resets')
+  t.equal(proxy.resets, 5)
 })
