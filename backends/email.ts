@@ -80,10 +80,16 @@ export const createEmailBackend: BackendFactory<EmailOptions> = (options, logger
           from: options.from,
           to: options.to,
           messageId: deliveryMessageId(delivery, options.from),
-          ...message
+          ...message,
+          // Socket timeouts miss a server that keeps the connection busy
+          // without finishing; aborting closes its connection.
+          signal: AbortSignal.timeout(timeoutMs)
         })
         rejected = info.rejected
       } catch (error) {
+        if ((error as { code?: unknown }).code === 'EABORT') {
+          throw new DeliveryError(`SMTP delivery did not finish within ${timeoutMs} ms`, { retryable: true, cause: error })
+        }
         throw classifySmtpError(error)
       }
       // NOTE: a rejected recipient is only logged. The server took the message

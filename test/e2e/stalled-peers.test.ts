@@ -8,6 +8,7 @@ import { queueDepth, waitForDepth } from '../fixtures/broker.js'
 import { captureCli } from '../fixtures/cli.js'
 import { faultItems, newRunId } from '../fixtures/faults.js'
 import { postSigned, startRelay } from '../fixtures/relay.js'
+import { waitUntil } from '../fixtures/server.js'
 import { listenOnLoopback } from '../fixtures/stub-helpers.js'
 
 /*
@@ -34,14 +35,18 @@ async function startServerOf (t: Test, onConnection: (socket: Socket) => void): 
 }
 
 /** Greets, then sends one more `250-` line every 200 ms and never the last one. */
-async function startTricklingSmtp (t: Test): Promise<number> {
-  return await startServerOf(t, (socket) => {
+async function startTricklingSmtp (t: Test): Promise<{ port: number, connections: () => number }> {
+  let open = 0
+  const port = await startServerOf(t, (socket) => {
+    open++
+    socket.on('close', () => { open-- })
     socket.write('220 slow.example ESMTP\r\n')
     socket.once('data', () => {
       const timer = setInterval(() => { socket.write('250-still thinking\r\n') }, 200)
       socket.on('close', () => { clearInterval(timer) })
     })
   })
+  return { port, connections: () => open }
 }
 
 async function parkedReasons (env: NodeJS.ProcessEnv): Promise<string> {
@@ -51,7 +56,7 @@ async function parkedReasons (env: NodeJS.ProcessEnv): Promise<string> {
 }
 
 test('an SMTP server that never finishes its reply is given up on', async (t) => {
-  const port = await startTricklingSmtp(t)
+  const { port, connections: smtpConnections } = await startTricklingSmtp(t)
   const relay = await startRelay({
     label: 'stalled-smtp',
     env: { SMTP_URL: `smtp://127.0.0.1:${port}`, DELIVERY_TIMEOUT_MS: '500', DELIVERY_MAX_ATTEMPTS: '1' }
@@ -61,7 +66,9 @@ test('an SMTP server that never finishes its reply is given up on', async (t) =>
   const deadLetters = topologyNames(relay.prefix).deadLetters
   await waitForDepth(deadLetters, 1)
   t.equal(await queueDepth(deadLetters), 1, 'the e-mail delivery is parked')
-  t.match(await parkedReasons(relay.env), /email\s.*exhausted.*email did not finish the delivery within 1500 ms/)
+  t.match(await parkedReasons(relay.env), /email\s.*exhausted.*SMTP delivery did not finish within 500 ms/)
+  await waitUntil(() => smtpConnections() === 0, 5000, 'the SMTP connection to close')
+  t.pass('the given-up attempt left no connection open')
   t.equal(relay.slack.received.length, 1, 'Slack was not held up')
 })
 
