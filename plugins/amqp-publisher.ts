@@ -18,6 +18,9 @@ declare module 'fastify' {
   }
 }
 
+/** Time the channel and the connection each get to close, in ms. */
+const closeStepTimeoutMs = 2000
+
 export interface NotificationPublisher {
   /** True while a confirm channel to the broker is open. */
   readonly ready: boolean
@@ -113,9 +116,10 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
     if (current !== null && broker?.blocked !== true) {
       // An unreferenced timer, so that it keeps no process alive once the drain won.
       await Promise.race([current.drain(), delay(config.SHUTDOWN_TIMEOUT_MS, undefined, { ref: false })])
-      await current.channel.close().catch(() => {})
+      await withTimeout(current.channel.close(), closeStepTimeoutMs, () => new Error('no response from the broker')).catch(() => {})
     }
-    await broker?.close()
+    await withTimeout(broker?.close() ?? Promise.resolve(), closeStepTimeoutMs, () => new Error('no response from the broker'))
+      .catch((err: unknown) => { fastify.log.warn({ err }, 'broker connection not closed cleanly') })
   })
 }
 

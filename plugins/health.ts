@@ -7,7 +7,7 @@ async function healthPlugin (fastify: FastifyInstance): Promise<void> {
   fastify.get('/readyz', async (request, reply) => {
     if (fastify.amqp.ready) return { status: 'ready' }
     return await reply.code(503).header('retry-after', fastify.config.RETRY_AFTER_SECONDS)
-      .send({ status: 'not ready', message: 'no open channel to the message broker' })
+      .send({ status: 'not ready', message: 'the message broker is unreachable or blocks publishing' })
   })
 }
 

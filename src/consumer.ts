@@ -80,7 +80,7 @@ function buildConsumerHttp (consumer: DeliveryConsumer, registry: Registry): Fas
   http.get('/healthz', async () => ({ status: 'ok' }))
   http.get('/readyz', async (request, reply) => {
     if (consumer.ready) return { status: 'ready' }
-    return await reply.code(503).send({ status: 'not ready', message: 'not consuming from the message broker' })
+    return await reply.code(503).send({ status: 'not ready', message: 'not consuming: the message broker is unreachable or blocks publishing' })
   })
   http.get('/metrics', metricsHandler(registry))
   http.setNotFoundHandler(notFoundHandler('the consumer serves GET /healthz, /readyz and /metrics'))

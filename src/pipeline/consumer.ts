@@ -25,6 +25,9 @@ import { deliverMessage } from './worker.js'
 /** Time each backend gets to close when the consumer stops, in ms. */
 const backendCloseTimeoutMs = 2000
 
+/** Time each cancel or close gets from the broker when the consumer stops, in ms. */
+const brokerStepTimeoutMs = 2000
+
 export interface DeliveryConsumerOptions {
   config: Config
   logger: Logger
@@ -116,18 +119,20 @@ export class DeliveryConsumer {
     // channel close, and amqplib then closes the connection at once. The
     // messages not acknowledged are delivered again.
     const blocked = (): boolean => this.#broker?.blocked === true
-    for (const { channel, tag } of this.#consumers) {
-      if (!blocked()) await channel.cancel(tag).catch(() => {})
+    // Each step is bounded too, for a broker that blocks without saying so.
+    const step = async (work: () => Promise<unknown>): Promise<void> => {
+      if (blocked()) return
+      await withTimeout(work(), brokerStepTimeoutMs, () => new Error('no response from the broker')).catch(() => {})
     }
+    await step(async () => await Promise.all(this.#consumers.map(async ({ channel, tag }) => await channel.cancel(tag))))
     const settled = Promise.allSettled([...this.#inFlight])
     await Promise.race([settled, delay(this.#options.config.SHUTDOWN_TIMEOUT_MS, undefined, { ref: false })])
     // Closing a channel waits for the broker to process what was sent on it.
     // Closing only the connection can drop the last acknowledgements, and
     // their messages would be delivered again.
-    for (const channel of this.#channels) {
-      if (!blocked()) await channel.close().catch(() => {})
-    }
-    await this.#broker?.close()
+    await step(async () => await Promise.all(this.#channels.map(async (channel) => await channel.close())))
+    await withTimeout(this.#broker?.close() ?? Promise.resolve(), brokerStepTimeoutMs, () => new Error('no response from the broker'))
+      .catch((err: unknown) => { this.#options.logger.warn({ err }, 'broker connection not closed cleanly') })
     // A backend still connecting to a peer that never answers must not
     // hold the process past its grace period.
     await Promise.all([...this.#options.backends.values()].map(async (backend) => {

@@ -30,3 +30,18 @@ test('a blocked broker makes the consumer unready, and it still stops', async (t
   await consumer.close()
   t.pass('the consumer stopped before the test timeout')
 })
+
+test('stopping is bounded when the broker stops responding without a block', async (t) => {
+  const prefix = uniquePrefix('silent-broker')
+  const proxy = await startBrokerProxy(t)
+  const env = { AMQP_URL: proxy.url, AMQP_PREFIX: prefix, CONSUMER_PORT: '0', RETRY_TIERS_MS: '1000', SHUTDOWN_TIMEOUT_MS: '60000' }
+  const consumer = await startConsumer({ env, logger: captureLog().logger })
+  t.teardown(async () => { await deleteTopology({ prefix, receivers: ['log'], tiersMs: [1000] }) })
+  await waitUntil(() => consumer.consumer.ready, 15_000, 'the consumer channels')
+  // As when RabbitMQ blocks a connection that has not published yet: it
+  // stops reading from it without sending connection.blocked.
+  proxy.hold()
+  const started = Date.now()
+  await consumer.close()
+  t.ok(Date.now() - started < 15_000, `the consumer stopped in ${Date.now() - started} ms`)
+})
