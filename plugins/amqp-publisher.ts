@@ -7,7 +7,7 @@ import { Broker, guardChannel, watchChannel } from '../src/broker/connection.js'
 import { headers } from '../src/broker/messages.js'
 import { ConfirmPublisher } from '../src/broker/publisher.js'
 import { assertIngest, topologyNames } from '../src/broker/topology.js'
-import { BrokerUnavailableError } from '../src/errors.js'
+import { BrokerUnavailableError, UnroutableError } from '../src/errors.js'
 import { notificationType } from '../src/notifications/content-key.js'
 import type { SqreenItem } from '../src/notifications/types.js'
 import { withTimeout } from '../src/timeout.js'
@@ -91,6 +91,13 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
       countAccepted(types)
     } catch (err) {
       fastify.log.error({ err, requestId, count: items.length }, 'publish not confirmed')
+      // The route queue was deleted under a live connection: declaring the
+      // topology again on a new one restores it.
+      if (err instanceof UnroutableError && current === publisher) {
+        publisher = null
+        fastify.metrics.brokerConnected.set(0)
+        void broker?.reset('a notification was returned as unroutable')
+      }
       throw new BrokerUnavailableError({ cause: err })
     }
   }

@@ -76,6 +76,9 @@ export class PublishError extends Error {
   readonly code = 'RELAY_PUBLISH_FAILED'
 }
 
+/** A publish the broker returned because no queue is bound for its routing key. */
+export class UnroutableError extends PublishError {}
+
 export const deliveryErrorKinds = ['retryable', 'permanent'] as const
 export type DeliveryErrorKind = typeof deliveryErrorKinds[number]
 

@@ -1,7 +1,8 @@
 import { Agent, request as httpRequest } from 'node:http'
 import { connect, type AddressInfo, type Socket } from 'node:net'
 import { test, type Test } from 'tap'
-import { deleteTopology, uniquePrefix } from './fixtures/broker.js'
+import { topologyNames } from '../src/broker/topology.js'
+import { deleteTopology, openConnection, uniquePrefix } from './fixtures/broker.js'
 import { connectionBlockedFrame, connectionUnblockedFrame, startBrokerProxy } from './fixtures/broker-proxy.js'
 import { signedHeaders, startServer, waitUntil } from './fixtures/server.js'
 
@@ -177,4 +178,26 @@ test('requests Node.js rejects get the JSON error body', async (t) => {
   const badUrl = await server.inject({ method: 'POST', url: '/v1/%ZZ' })
   t.equal(badUrl.statusCode, 400)
   t.match(badUrl.json(), { error: 'Bad Request', code: 'RELAY_BAD_URL', message: /^The URL "\/v1\/%ZZ" is not valid .*: percent-encode it$/ })
+})
+
+test('a deleted route queue is declared again', async (t) => {
+  const prefix = uniquePrefix('route-deleted')
+  const server = await startServer({ AMQP_PREFIX: prefix })
+  t.teardown(async () => {
+    await server.close()
+    await deleteTopology({ prefix })
+  })
+  await waitUntil(() => server.amqp.ready, 10_000, 'the publisher channel')
+  const connection = await openConnection()
+  t.teardown(async () => { await connection.close() })
+  const channel = await connection.createChannel()
+  await channel.deleteQueue(topologyNames(prefix).route)
+
+  const body = '[{"sqreen_payload_type": "test"}]'
+  const post = async () => await server.inject({ method: 'POST', url: '/v1/webhook', payload: body, headers: signedHeaders(body) })
+  const returned = await post()
+  t.equal(returned.statusCode, 503, 'a returned notification is never accepted')
+  await waitUntil(() => server.amqp.ready, 10_000, 'the topology declared again')
+  t.equal((await post()).statusCode, 200)
+  t.equal((await channel.checkQueue(topologyNames(prefix).route)).messageCount, 1)
 })

@@ -1,5 +1,5 @@
 import type { ConfirmChannel, Options } from 'amqplib'
-import { PublishError } from '../errors.js'
+import { PublishError, UnroutableError } from '../errors.js'
 
 export interface PublishOptions extends Options.Publish {
   messageId: string
@@ -39,7 +39,7 @@ export class ConfirmPublisher {
         if (err !== null && err !== undefined) {
           reject(new PublishError(`broker did not confirm the message to ${exchange || 'the default exchange'}`, { cause: err }))
         } else if (returned) {
-          reject(new PublishError(`no queue is bound to exchange "${exchange}" for routing key "${routingKey}"`))
+          reject(new UnroutableError(`no queue is bound to exchange "${exchange}" for routing key "${routingKey}"`))
         } else {
           resolve()
         }
