@@ -65,7 +65,7 @@ async function cli (env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: num
 
 /** Message ids in queue order, read with the JSON listing. */
 async function order (env: NodeJS.ProcessEnv): Promise<string[]> {
-  const { output } = await cli(env, ['list', '--json'])
+  const { output } = await cli(env, ['list', '--json', '--limit', '1000'])
   return output.trim().split('\n').map((line) => (JSON.parse(line) as { messageId: string }).messageId)
 }
 
@@ -140,4 +140,15 @@ test('a message over the delivery limit is parked, not dropped', async (t) => {
   const { output } = await cli(env, ['list'])
   t.match(output, /log\s+unknown\s+attempts=0\s+delivery-limit\s+message=over-limit/)
   t.match(output, /more redeliveries than the queue's delivery limit/)
+})
+
+test('a walk over several batches keeps every message in order', async (t) => {
+  const receivers = Array.from({ length: 250 }, () => 'log')
+  const { env } = await park(t, receivers)
+  const listed = await cli(env, ['list', '--limit', '2'])
+  t.match(listed.output, /2 message\(s\) listed/)
+  t.same(await order(env), receivers.map((_, index) => `message-${index}`))
+  const replayed = await cli(env, ['replay', '--limit', '120'])
+  t.match(replayed.output, /120 message\(s\) replayed/)
+  t.same(await order(env), receivers.slice(120).map((_, index) => `message-${index + 120}`), 'the rest stay, in order')
 })
