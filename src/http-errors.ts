@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
@@ -39,6 +40,14 @@ const clientErrors: Record<string, ClientError> = {
   }
 }
 
+/** The headers helmet sets with securityHeaders, for responses written without Fastify. */
+const rawSecurityHeaders = [
+  "Content-Security-Policy: default-src 'none'",
+  'Strict-Transport-Security: max-age=31536000; includeSubDomains',
+  'X-Content-Type-Options: nosniff',
+  'X-Frame-Options: DENY'
+].map((line) => `${line}\r\n`).join('')
+
 const badRequest: ClientError = {
   status: 400,
   code: 'RELAY_BAD_REQUEST',
@@ -54,10 +63,15 @@ export function clientErrorHandler (this: { log: FastifyBaseLogger }, err: NodeJ
   if (err.code === 'ECONNRESET' || socket.destroyed) return
   const answer = clientErrors[err.code ?? ''] ?? badRequest
   this.log.debug({ err, code: answer.code }, 'client error')
-  if (socket.writable) {
+  // With a response still to come on this connection, as after a valid
+  // pipelined request, the error would read as that request's response.
+  const responding = (socket as Socket & { _httpMessage?: unknown })._httpMessage !== undefined &&
+    (socket as Socket & { _httpMessage?: unknown })._httpMessage !== null
+  if (socket.writable && !responding) {
     const body = JSON.stringify(errorBody(answer, answer.status))
     socket.write(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +
+      `${rawSecurityHeaders}X-Request-Id: ${randomUUID()}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
   }
   socket.destroy()

@@ -155,6 +155,18 @@ async function sendRaw (port: number, bytes: string): Promise<RawResponse> {
   return await readResponse(socket)
 }
 
+/** Sends raw bytes and returns all the server wrote before it closed. */
+async function sendRawText (port: number, bytes: string): Promise<string> {
+  const socket = connect(port, '127.0.0.1')
+  socket.on('error', () => {})
+  await new Promise((resolve) => socket.once('connect', resolve))
+  socket.write(bytes)
+  const chunks: Buffer[] = []
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+  await new Promise((resolve) => socket.once('close', resolve))
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 test('requests Node.js rejects get the JSON error body', async (t) => {
   const prefix = uniquePrefix('client-errors')
   const server = await startServer({ AMQP_PREFIX: prefix })
@@ -173,8 +185,20 @@ test('requests Node.js rejects get the JSON error body', async (t) => {
     const response = await sendRaw(port, bytes)
     t.equal(response.status, status, code)
     t.match(response.headers['content-type'], /^application\/json/)
+    t.equal(response.headers['x-content-type-options'], 'nosniff', code)
+    t.equal(response.headers['x-frame-options'], 'DENY', code)
+    t.equal(response.headers['content-security-policy'], "default-src 'none'", code)
+    t.match(response.headers['x-request-id'], /^[0-9a-f-]{36}$/, code)
     t.match(JSON.parse(response.body), { error: String(status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'), code }, code)
   }
+  // A valid request pipelined before garbage: the 400 must not read as
+  // the valid request's response.
+  const body = '[{"sqreen_payload_type": "test"}]'
+  const headers = signedHeaders(body)
+  const pipelined = await sendRawText(port, 'POST /v1/webhook HTTP/1.1\r\nHost: x\r\n' +
+    `Content-Type: ${headers['content-type'] ?? ''}\r\nX-Sqreen-Integrity: ${headers['x-sqreen-integrity'] ?? ''}\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}GARBAGE\r\n\r\n`)
+  t.notMatch(pipelined, /^HTTP\/1\.1 400/, 'no 400 in place of the valid request\'s response')
   const badUrl = await server.inject({ method: 'POST', url: '/v1/%ZZ' })
   t.equal(badUrl.statusCode, 400)
   t.match(badUrl.json(), { error: 'Bad Request', code: 'RELAY_BAD_URL', message: /^The URL "\/v1\/%ZZ" is not valid .*: percent-encode it$/ })
