@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { Broker, guardChannel, watchChannel } from '../src/broker/connection.js'
+import { Broker, closeTimeoutMs, guardChannel, watchChannel } from '../src/broker/connection.js'
 import { headers } from '../src/broker/messages.js'
 import { ConfirmPublisher } from '../src/broker/publisher.js'
 import { assertIngest, topologyNames } from '../src/broker/topology.js'
@@ -17,9 +17,6 @@ declare module 'fastify' {
     amqp: NotificationPublisher
   }
 }
-
-/** Time the channel and the connection each get to close, in ms. */
-const closeStepTimeoutMs = 2000
 
 export interface NotificationPublisher {
   /** True while a confirm channel to the broker is open. */
@@ -123,10 +120,9 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
     if (current !== null && broker?.blocked !== true) {
       // An unreferenced timer, so that it keeps no process alive once the drain won.
       await Promise.race([current.drain(), delay(config.SHUTDOWN_TIMEOUT_MS, undefined, { ref: false })])
-      await withTimeout(current.channel.close(), closeStepTimeoutMs, () => new Error('no response from the broker')).catch(() => {})
+      await withTimeout(current.channel.close(), closeTimeoutMs, () => new Error('no response from the broker')).catch(() => {})
     }
-    await withTimeout(broker?.close() ?? Promise.resolve(), closeStepTimeoutMs, () => new Error('no response from the broker'))
-      .catch((err: unknown) => { fastify.log.warn({ err }, 'broker connection not closed cleanly') })
+    await broker?.close()
   })
 }
 

@@ -26,7 +26,7 @@ interface ClientError {
   message: string
 }
 
-/** Responses to requests Node.js rejects before Fastify sees them, by error code. */
+/** Responses to requests Node.js rejects before they reach Fastify, by error code. */
 const clientErrors: Record<string, ClientError> = {
   ERR_HTTP_REQUEST_TIMEOUT: {
     status: 408,
@@ -65,9 +65,8 @@ export function clientErrorHandler (this: { log: FastifyBaseLogger }, err: NodeJ
   this.log.debug({ err, code: answer.code }, 'client error')
   // With a response still to come on this connection, as after a valid
   // pipelined request, the error would read as that request's response.
-  const responding = (socket as Socket & { _httpMessage?: unknown })._httpMessage !== undefined &&
-    (socket as Socket & { _httpMessage?: unknown })._httpMessage !== null
-  if (socket.writable && !responding) {
+  const { _httpMessage: pendingResponse } = socket as Socket & { _httpMessage?: unknown }
+  if (socket.writable && (pendingResponse === undefined || pendingResponse === null)) {
     const body = JSON.stringify(errorBody(answer, answer.status))
     socket.write(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +

@@ -1,6 +1,10 @@
 import { connect, type Channel, type ChannelModel, type RecoveringChannelModel } from 'amqplib'
 import type { Logger } from 'pino'
 import { redactUrl } from '../logger.js'
+import { withTimeout } from '../timeout.js'
+
+/** Time the broker gets to answer a connection or channel close, in ms. */
+export const closeTimeoutMs = 2000
 
 export interface BrokerOptions {
   url: string
@@ -138,9 +142,14 @@ export class Broker {
     return await this.#connection.createChannel()
   }
 
+  /**
+   * Closes the connection, waiting at most closeTimeoutMs for the broker,
+   * which may have stopped reading from it during an alarm.
+   */
   async close (): Promise<void> {
     this.#closing = true
-    await this.#connection.close()
+    await withTimeout(this.#connection.close(), closeTimeoutMs, () => new Error(`no response from the broker within ${closeTimeoutMs} ms`))
+      .catch((err: unknown) => { this.#logger.warn({ err }, 'broker connection not closed cleanly') })
   }
 }
 

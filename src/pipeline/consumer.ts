@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib'
 import type { Logger } from 'pino'
 import type { Backend } from '../../backends/backend.js'
-import { Broker, guardChannel, watchChannel } from '../broker/connection.js'
+import { Broker, closeTimeoutMs, guardChannel, watchChannel } from '../broker/connection.js'
 import { headerNumber, headers } from '../broker/messages.js'
 import { ConfirmPublisher } from '../broker/publisher.js'
 import {
@@ -25,8 +25,6 @@ import { deliverMessage } from './worker.js'
 /** Time each backend gets to close when the consumer stops, in ms. */
 const backendCloseTimeoutMs = 2000
 
-/** Time each cancel or close gets from the broker when the consumer stops, in ms. */
-const brokerStepTimeoutMs = 2000
 
 export interface DeliveryConsumerOptions {
   config: Config
@@ -122,7 +120,7 @@ export class DeliveryConsumer {
     // Each step is bounded too, for a broker that blocks without saying so.
     const step = async (work: () => Promise<unknown>): Promise<void> => {
       if (blocked()) return
-      await withTimeout(work(), brokerStepTimeoutMs, () => new Error('no response from the broker')).catch(() => {})
+      await withTimeout(work(), closeTimeoutMs, () => new Error('no response from the broker')).catch(() => {})
     }
     await step(async () => await Promise.all(this.#consumers.map(async ({ channel, tag }) => await channel.cancel(tag))))
     const settled = Promise.allSettled([...this.#inFlight])
@@ -131,9 +129,8 @@ export class DeliveryConsumer {
     // Closing only the connection can drop the last acknowledgements, and
     // their messages would be delivered again.
     await step(async () => await Promise.all(this.#channels.map(async (channel) => await channel.close())))
-    await withTimeout(this.#broker?.close() ?? Promise.resolve(), brokerStepTimeoutMs, () => new Error('no response from the broker'))
-      .catch((err: unknown) => { this.#options.logger.warn({ err }, 'broker connection not closed cleanly') })
-    // A backend still connecting to a peer that never answers must not
+    await this.#broker?.close()
+    // A backend still connecting to a peer that never responds must not
     // hold the process past its grace period.
     await Promise.all([...this.#options.backends.values()].map(async (backend) => {
       const closing = backend.close?.() ?? Promise.resolve()
