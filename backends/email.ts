@@ -49,8 +49,8 @@ export function classifySmtpError (error: unknown): DeliveryError {
 /**
  * Returns the Message-ID of one delivery, the same on every attempt. A crash
  * can stop the relay from recording that the SMTP server took a message, so
- * it sends the message again; mail systems that drop duplicates by
- * Message-ID then see one message.
+ * it sends the message again. Mail systems that drop duplicates by
+ * Message-ID then keep one copy.
  */
 export function deliveryMessageId (delivery: Pick<Delivery, 'messageId' | 'receiver'>, from: string): string {
   const left = `${delivery.messageId}.${delivery.receiver}`.replace(/[^A-Za-z0-9.-]+/g, '-')

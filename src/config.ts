@@ -197,7 +197,7 @@ function describeProblem (name: string, error: EnvError, value: string | undefin
   return error.message ?? 'is invalid'
 }
 
-/** What a variable with a pattern must hold, in words rather than the pattern. */
+/** Problem statements of the variables with a pattern, in words rather than the pattern. */
 const patternProblems: Record<string, string> = {
   AMQP_URL: 'must be an amqp:// or amqps:// URL',
   AMQP_PREFIX: 'must hold only letters, digits, ".", "_" and "-"',

@@ -138,7 +138,7 @@ test('a blocked broker does not hold up close()', async (t) => {
   t.teardown(async () => { await deleteTopology({ prefix }) })
   await waitUntil(() => server.amqp.ready, 10_000, 'the publisher channel')
   // RabbitMQ stops reading from a blocked connection, so nothing the
-  // relay sends from now on is answered.
+  // relay sends from now on gets a response.
   proxy.hold()
   proxy.inject(connectionBlockedFrame('low on memory'))
   await waitUntil(() => !server.amqp.ready, 10_000, 'the server to see the block')
@@ -167,7 +167,7 @@ async function sendRawText (port: number, bytes: string): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-test('requests Node.js rejects get the JSON error body', async (t) => {
+test('Node.js rejections get JSON errors', async (t) => {
   const prefix = uniquePrefix('client-errors')
   const server = await startServer({ AMQP_PREFIX: prefix })
   t.teardown(async () => {
@@ -176,6 +176,7 @@ test('requests Node.js rejects get the JSON error body', async (t) => {
   })
   await server.listen({ host: '127.0.0.1', port: 0 })
   const { port } = server.server.address() as AddressInfo
+
   const cases = [
     { bytes: 'POST /v1/webhook HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', status: 400, code: 'RELAY_BAD_REQUEST' },
     { bytes: `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n`, status: 431, code: 'RELAY_HEADERS_TOO_LARGE' },
@@ -191,6 +192,7 @@ test('requests Node.js rejects get the JSON error body', async (t) => {
     t.match(response.headers['x-request-id'], /^[0-9a-f-]{36}$/, code)
     t.match(JSON.parse(response.body), { error: String(status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'), code }, code)
   }
+
   // A valid request pipelined before garbage: the 400 must not read as
   // the valid request's response.
   const body = '[{"sqreen_payload_type": "test"}]'
@@ -199,6 +201,7 @@ test('requests Node.js rejects get the JSON error body', async (t) => {
     `Content-Type: ${headers['content-type'] ?? ''}\r\nX-Sqreen-Integrity: ${headers['x-sqreen-integrity'] ?? ''}\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}GARBAGE\r\n\r\n`)
   t.notMatch(pipelined, /^HTTP\/1\.1 400/, 'no 400 in place of the valid request\'s response')
+
   const badUrl = await server.inject({ method: 'POST', url: '/v1/%ZZ' })
   t.equal(badUrl.statusCode, 400)
   t.match(badUrl.json(), { error: 'Bad Request', code: 'RELAY_BAD_URL', message: /^The URL "\/v1\/%ZZ" is not valid .*: percent-encode it$/ })

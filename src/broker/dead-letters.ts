@@ -87,7 +87,8 @@ export function describeDeadLetter (message: GetMessage): DeadLetter {
  * its original is acknowledged. A full walk so leaves the queue in its
  * order. Unlike a requeue, this does not count as a redelivery, which a
  * quorum queue with a delivery limit would end by dropping the message. A
- * walk cut short can leave a message in the queue twice, never lose it.
+ * walk cut short can leave a message in the queue twice, but cannot lose
+ * it, because each original is acknowledged only after its copy is confirmed.
  */
 export async function processDeadLetters (
   channel: ConfirmChannel,

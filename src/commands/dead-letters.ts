@@ -98,8 +98,8 @@ async function runDeadLetters (
   const verb = { list: 'listed', replay: 'replayed', purge: 'purged' }[action]
   if (options.json !== true) io.stdout(`${letters.length} message(s) ${verb}\n`)
   if (result.unknownReceiver.length > 0) {
-    const gone = [...new Set(result.unknownReceiver.map((letter) => letter.receiver))].join(', ')
-    io.stderr(`warning: ${result.unknownReceiver.length} message(s) left parked: no receiver named ${gone} is ` +
+    const unconfigured = [...new Set(result.unknownReceiver.map((letter) => letter.receiver))].join(', ')
+    io.stderr(`warning: ${result.unknownReceiver.length} message(s) left parked: no receiver named ${unconfigured} is ` +
       'configured, so nothing would read its queue; configure it again to replay them, or purge them\n')
   }
   if (letters.length === 0) warnUnknownReceiver(io, receivers, options.receiver)

@@ -18,7 +18,7 @@ export function contentKey (item: SqreenItem): string {
 }
 
 /**
- * JSON with object keys sorted at every depth. Parsed JSON holds no cycles,
+ * JSON with object keys sorted at every depth. Parsed JSON contains no cycles,
  * bigints or functions, so the output is what JSON.stringify would give
  * with sorted keys.
  */

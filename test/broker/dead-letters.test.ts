@@ -116,8 +116,8 @@ test('replay needs a valid configuration', async (t) => {
 test('a message over the delivery limit is parked, not dropped', async (t) => {
   const { env, prefix, connection, channel } = await park(t, [])
   const names = topologyNames(prefix)
-  // RabbitMQ 4 sets a delivery limit of 20 on every quorum queue; a policy
-  // sets a limit of 1 on this test's queues on any version.
+  // RabbitMQ 4 sets a delivery limit of 20 on every quorum queue. A policy
+  // sets a limit of 1 on this test's queues, so the test runs on any version.
   const policy = `${prefix}-delivery-limit`
   await run('rabbitmqctl', ['-q', 'set_policy', '--apply-to', 'queues', '--priority', '100', policy,
     `^${prefix.replaceAll('.', '\\.')}\\.deliver\\.`, '{"delivery-limit": 1}'])

@@ -27,7 +27,7 @@ test('slack 500 twice then 200', async (t) => {
   t.equal(await queueDepth(topologyNames(relay.prefix).deadLetters), 0, 'nothing parked')
 })
 
-test('a partly sent SMS is retried by a restarted consumer for the other number only', async (t) => {
+test('partly sent SMS resumes after restart', async (t) => {
   const relay = await startRelay({ label: 'sms-partial', env: { RETRY_BASE_DELAY_MS: '1000', RETRY_TIERS_MS: '1000' } })
   t.teardown(relay.close)
   relay.twilio.respondWith({ status: 201 }, { status: 503, message: 'Service Unavailable' })
