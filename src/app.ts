@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
-import helmet from '@fastify/helmet'
 import fp from 'fastify-plugin'
 import configPlugin from '../plugins/config.js'
 import metricsPlugin from '../plugins/metrics.js'
@@ -39,7 +38,7 @@ async function appPlugin (fastify: FastifyInstance, options: AppOptions): Promis
   })
   fastify.setErrorHandler(handleError)
   fastify.setNotFoundHandler(notFoundHandler('the webhook endpoint is POST /v1/webhook'))
-  await fastify.register(helmet, securityHeaders)
+  await fastify.register(securityHeaders)
   await fastify.register(configPlugin, { env: options.env })
   await fastify.register(metricsPlugin)
   await fastify.register(signaturePlugin)

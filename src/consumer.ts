@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import helmet from '@fastify/helmet'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
 import { Registry } from 'prom-client'
@@ -76,7 +75,7 @@ export async function startConsumer (options: StartConsumerOptions): Promise<Con
 function buildConsumerHttp (consumer: DeliveryConsumer, registry: Registry): FastifyInstance {
   // Probes and scrapes come every few seconds, so requests are not logged.
   const http = Fastify({ logger: false, clientErrorHandler })
-  void http.register(helmet, securityHeaders)
+  void http.register(securityHeaders)
   http.get('/healthz', async () => ({ status: 'ok' }))
   http.get('/readyz', async (request, reply) => {
     if (consumer.ready) return { status: 'ready' }

@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import { NotFoundError } from './errors.js'
+import { securityHeaderLines } from './security-headers.js'
 
 /** Builds the JSON body of an error response: `{error, code, message}`. */
 export function errorBody (error: { code?: string, message: string }, status: number, extra: object = {}): object {
@@ -40,14 +41,6 @@ const clientErrors: Record<string, ClientError> = {
   }
 }
 
-/** The headers helmet sets with securityHeaders, for responses written without Fastify. */
-const rawSecurityHeaders = [
-  "Content-Security-Policy: default-src 'none'",
-  'Strict-Transport-Security: max-age=31536000; includeSubDomains',
-  'X-Content-Type-Options: nosniff',
-  'X-Frame-Options: DENY'
-].map((line) => `${line}\r\n`).join('')
-
 const badRequest: ClientError = {
   status: 400,
   code: 'RELAY_BAD_REQUEST',
@@ -70,7 +63,7 @@ export function clientErrorHandler (this: { log: FastifyBaseLogger }, err: NodeJ
     const body = JSON.stringify(errorBody(answer, answer.status))
     socket.write(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +
-      `${rawSecurityHeaders}X-Request-Id: ${randomUUID()}\r\n` +
+      `${securityHeaderLines}X-Request-Id: ${randomUUID()}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
   }
   socket.destroy()

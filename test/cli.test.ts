@@ -388,7 +388,8 @@ test('runs when started through a symbolic link', async (t) => {
 
 test('exit code reaches the process', async (t) => {
   const argv = [...nodeOptions, cliPath, 'sign', firstPath]
-  const env = { PATH: process.env.PATH }
+  // Only what runs the TypeScript source: no secret or other relay variable.
+  const env = { PATH: process.env.PATH, TS_NODE_PROJECT: process.env.TS_NODE_PROJECT, TS_NODE_TRANSPILE_ONLY: '1' }
   const error = await execFileAsync(process.execPath, argv, { env }).catch((err) => err)
   t.match(error, { code: 1, stderr: /^error: missing secret/ })
 })
