@@ -21,7 +21,7 @@ export function loggerOptions (level: string): LoggerOptions {
   return {
     level,
     redact: { paths: redactPaths, censor: '[redacted]' },
-    serializers: { err: pino.stdSerializers.err }
+    serializers: { err: pino.stdSerializers.errWithCause }
   }
 }
 
