@@ -17,6 +17,7 @@ import {
 } from './errors.js'
 import { clientErrorHandler, errorBody, notFoundHandler } from './http-errors.js'
 import { loggerOptions } from './logger.js'
+import { describeInvalidBody, type SchemaIssue } from './notifications/schema.js'
 import { securityHeaders } from './security-headers.js'
 
 export interface AppOptions {
@@ -119,8 +120,10 @@ function requestId (request: { headers: Record<string, string | string[] | undef
 
 async function handleError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   if (error.validation !== undefined) {
-    const invalid = validationMessage(error, request.singleNotification === true)
-    return await reply.code(422).send(errorBody(invalid.error, 422, { pointer: invalid.pointer }))
+    const issues = (error.validation ?? []) as SchemaIssue[]
+    const invalid = describeInvalidBody(issues, request.singleNotification === true)
+    const body = errorBody(new InvalidNotificationError(invalid.message), 422, { pointer: invalid.pointer })
+    return await reply.code(422).send(body)
   }
   const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
   if (status === 415 && !(error instanceof UnsupportedMediaTypeError)) {
@@ -143,28 +146,4 @@ async function handleError (error: FastifyError, request: FastifyRequest, reply:
     })
   }
   return await reply.code(status).send(errorBody(error, status))
-}
-
-interface ValidationIssue {
-  keyword: string
-  instancePath: string
-  message?: string
-  params: Record<string, unknown>
-}
-
-/**
- * Picks the most precise schema error and names its JSON pointer, relative
- * to the body as sent (without the array the relay wraps one object into).
- */
-function validationMessage (error: FastifyError, single: boolean): { error: Error, pointer: string } {
-  const issues = (error.validation ?? []) as ValidationIssue[]
-  const issue = issues.find((item) => item.keyword !== 'if') ?? issues[0]
-  let pointer = issue?.instancePath ?? ''
-  if (issue?.keyword === 'required') pointer += `/${String(issue.params.missingProperty)}`
-  if (single) pointer = pointer.replace(/^\/0(?=\/|$)/, '')
-  const where = pointer === '' ? 'the body' : pointer
-  const hint = 'each notification is an object with a string sqreen_payload_type (v1), ' +
-    'or a string message_type and an object message (v2), at most 1000 per batch'
-  const detail = issue?.keyword === 'required' ? 'is missing' : (issue?.message ?? 'is invalid')
-  return { error: new InvalidNotificationError(`${where} ${detail}; ${hint}`), pointer }
 }

@@ -5,7 +5,7 @@ import {
   InvalidNotificationError,
   UnsupportedMediaTypeError
 } from '../../src/errors.js'
-import { batchSchema, notificationSchema } from '../../src/notifications/schema.js'
+import { batchSchema, describeDeepItem, notificationSchema } from '../../src/notifications/schema.js'
 import type { SqreenItem } from '../../src/notifications/types.js'
 
 declare module 'fastify' {
@@ -16,9 +16,6 @@ declare module 'fastify' {
     acceptedCount?: number
   }
 }
-
-/** Deepest nesting of arrays and objects accepted in one notification. */
-export const maxNestingDepth = 64
 
 const jsonType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i
 
@@ -44,33 +41,9 @@ async function parseJson (request: FastifyRequest): Promise<void> {
   const single = body !== null && typeof body === 'object' && !Array.isArray(body)
   request.singleNotification = single
   request.body = single ? [body] : body
-  if (Array.isArray(request.body)) rejectDeepItems(request.body as unknown[], single)
-}
-
-/**
- * Rejects an item nested deeper than maxNestingDepth. Sqreen's bodies are
- * a few levels deep, and serialising or hashing a deeper one recursively
- * could overflow the stack.
- */
-function rejectDeepItems (items: unknown[], single: boolean): void {
-  items.forEach((item, index) => {
-    if (nestingDepth(item) <= maxNestingDepth) return
-    const where = single ? 'the notification' : `/${index}`
-    throw new InvalidNotificationError(`${where} is nested deeper than ${maxNestingDepth} levels`)
-  })
-}
-
-/** Depth of arrays and objects in a parsed JSON value, without recursion. */
-export function nestingDepth (value: unknown): number {
-  let deepest = 0
-  const pending: Array<[unknown, number]> = [[value, 0]]
-  while (pending.length > 0) {
-    const [current, depth] = pending.pop() as [unknown, number]
-    if (current === null || typeof current !== 'object') continue
-    deepest = Math.max(deepest, depth + 1)
-    for (const child of Object.values(current)) pending.push([child, depth + 1])
-  }
-  return deepest
+  if (!Array.isArray(request.body)) return
+  const deep = describeDeepItem(request.body as unknown[], single)
+  if (deep !== null) throw new InvalidNotificationError(deep)
 }
 
 /** POST /v1/webhook: the endpoint Sqreen sends its notifications to. */

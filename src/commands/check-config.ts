@@ -1,10 +1,17 @@
 import { readFile } from 'node:fs/promises'
-import { Ajv, type ErrorObject } from 'ajv'
+import { Ajv } from 'ajv'
 import { loadConfig, type Config } from '../config.js'
 import { ConfigError } from '../errors.js'
-import { notificationSchema } from '../notifications/schema.js'
+import {
+  batchSchema,
+  describeDeepItem,
+  describeInvalidBody,
+  notificationSchema,
+  type SchemaIssue
+} from '../notifications/schema.js'
 import type { SqreenItem } from '../notifications/types.js'
 import { cleanText } from '../render/text.js'
+import { parseSecrets } from '../signature.js'
 import { loadRouting } from '../routing/load.js'
 import { explain, formatRoutingTable, type Explanation } from '../routing/table.js'
 import type { RoutingTable } from '../routing/types.js'
@@ -16,7 +23,10 @@ export interface CheckConfigOptions {
   write: (text: string) => void
 }
 
-const validateNotification = new Ajv({ allErrors: true }).compile(notificationSchema)
+/** The server's validation of a webhook body, with the same ajv options. */
+const validateBatch = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false })
+  .addSchema(notificationSchema)
+  .compile(batchSchema)
 
 /**
  * Validates the environment and the routing (ROUTES_FILE, or the env
@@ -50,14 +60,18 @@ function describeSource (config: Config): string {
     ? 'Routing comes from the environment, because ROUTES_FILE is not set.'
     : `Routing comes from ${config.ROUTES_FILE}.`
   const lines = ['The configuration is valid.', source]
-  if (config.SQREEN_WEBHOOK_SECRET === undefined) {
-    lines.push('Warning: SQREEN_WEBHOOK_SECRET is not set, so the server will not start.')
+  if (parseSecrets(config.SQREEN_WEBHOOK_SECRET ?? '').length === 0) {
+    lines.push('Warning: SQREEN_WEBHOOK_SECRET is not set or contains no secret, so the server will not start.')
   }
   return lines.join('\n') + '\n\n'
 }
 
-/** Reads a JSON body: one notification object, or an array of them as Sqreen sends. */
-async function readItems (file: string): Promise<unknown[]> {
+/**
+ * Reads a JSON body, one notification object or an array of them as Sqreen
+ * sends. Like the server, it rejects the whole batch when one notification
+ * is invalid.
+ */
+async function readItems (file: string): Promise<SqreenItem[]> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -71,21 +85,21 @@ async function readItems (file: string): Promise<unknown[]> {
   } catch (err) {
     throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`, { cause: err })
   }
-  return Array.isArray(body) ? body : [body]
+  const single = body !== null && typeof body === 'object' && !Array.isArray(body)
+  const items = single ? [body] : body
+  const deep = Array.isArray(items) ? describeDeepItem(items, single) : null
+  if (deep !== null) throw new ConfigError(`the server would reject ${file} with 422: ${deep}`)
+  if (!validateBatch(items)) {
+    // ajv sets errors whenever validation fails.
+    const invalid = describeInvalidBody(validateBatch.errors as SchemaIssue[], single)
+    throw new ConfigError(`the server would reject ${file} with 422: ${invalid.message}`)
+  }
+  return items as SqreenItem[]
 }
 
-function formatExplanations (table: RoutingTable, file: string, items: unknown[]): string {
+function formatExplanations (table: RoutingTable, file: string, items: SqreenItem[]): string {
   const lines = [`\nNotifications of ${file}:`]
-  items.forEach((item, index) => {
-    if (!validateNotification(item)) {
-      // ajv sets errors whenever validation fails.
-      const reasons = (validateNotification.errors as ErrorObject[])
-        .filter((error) => error.keyword !== 'if')
-        .map((error) => `${error.instancePath || '/'} ${String(error.message)}`)
-      lines.push(`  #${index} rejected by the server with 422: ${reasons.join(', ')}`)
-      return
-    }
-    const result = explain(table, [item as SqreenItem])[0] as Explanation
+  explain(table, items).forEach((result: Explanation, index) => {
     lines.push(`  #${index} ${cleanText(result.type)} ${describeTargets(result)}`)
   })
   return lines.join('\n') + '\n'
