@@ -1,4 +1,5 @@
 import { createTransport } from 'nodemailer'
+import addressparser, { type MailboxAddress } from 'nodemailer/lib/addressparser'
 import { DeliveryError } from '../src/errors.js'
 import { redactUrl } from '../src/logger.js'
 import { renderEmail } from '../src/render/email.js'
@@ -58,6 +59,30 @@ export function deliveryMessageId (delivery: Pick<Delivery, 'messageId' | 'recei
   return `<${left}@${domain}>`
 }
 
+interface SentInfo {
+  accepted: unknown[]
+  rejected: unknown[]
+  rejectedErrors?: SmtpFailure[]
+}
+
+/**
+ * Describes recipients the server refused while it took the message for
+ * others. The accepted ones go with the error into the retried message,
+ * so that a retry or a replay writes only to the refused ones. A retry
+ * helps unless every refusal is permanent (5xx).
+ */
+function refusedRecipients (info: SentInfo, total: number, reached: Set<string>): DeliveryError {
+  const refusals = info.rejectedErrors ?? []
+  const retryable = refusals.length === 0 || refusals.some((failure) => classifySmtpError(failure).retryable)
+  const details = refusals.map((failure) => String(failure.message ?? '').replace(/[^\x20-\x7e]+/g, ' ').trim())
+  const reason = details.length > 0 ? details.join('; ') : info.rejected.map(String).join(', ')
+  return new DeliveryError(`SMTP server refused ${info.rejected.length} of ${total} recipients: ${reason.slice(0, 300)}`, {
+    retryable,
+    status: typeof refusals[0]?.responseCode === 'number' ? refusals[0].responseCode : undefined,
+    completed: [...reached]
+  })
+}
+
 /** Sends each notification as one e-mail to every recipient, text and HTML. */
 export const createEmailBackend: BackendFactory<EmailOptions> = (options, logger) => {
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs
@@ -67,36 +92,39 @@ export const createEmailBackend: BackendFactory<EmailOptions> = (options, logger
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs
   })
+  // One entry of `to` may hold several addresses, as in an e-mail header.
+  const mailboxes = addressparser(options.to.join(', '), { flatten: true }) as MailboxAddress[]
   const target = redactUrl(options.smtpUrl)
-  logger.debug({ target, recipients: options.to.length }, 'email backend ready')
+  logger.debug({ target, recipients: mailboxes.length }, 'email backend ready')
   return {
     name: 'email',
     async send (delivery) {
       const { notification, messageId, attempt } = delivery
       const message = renderOrReject('e-mail', () => renderEmail(notification, options.template))
-      let rejected: unknown[]
+      const reached = new Set(delivery.completed)
+      const pending = mailboxes.filter((mailbox) => !reached.has(mailbox.address))
+      if (pending.length === 0) return
+      let info: SentInfo
       try {
-        const info = await transport.sendMail({
+        info = await transport.sendMail({
           from: options.from,
           to: options.to,
+          // A retry goes to the recipients still missing, with the same headers.
+          envelope: { from: options.from, to: pending.map((mailbox) => mailbox.address) },
           messageId: deliveryMessageId(delivery, options.from),
           ...message,
           // Socket timeouts miss a server that keeps the connection busy
           // without finishing; aborting closes its connection.
           signal: AbortSignal.timeout(timeoutMs)
         })
-        rejected = info.rejected
       } catch (error) {
         if ((error as { code?: unknown }).code === 'EABORT') {
           throw new DeliveryError(`SMTP delivery did not finish within ${timeoutMs} ms`, { retryable: true, cause: error })
         }
         throw classifySmtpError(error)
       }
-      // NOTE: a rejected recipient is only logged. The server took the message
-      // for the other recipients, so a retry would send it to them twice.
-      if (rejected.length > 0) {
-        logger.warn({ messageId, rejected: rejected.length }, 'smtp server rejected recipients')
-      }
+      for (const address of info.accepted) reached.add(String(address))
+      if (info.rejected.length > 0) throw refusedRecipients(info, mailboxes.length, reached)
       logger.debug({ messageId, attempt }, 'email sent')
     },
     async close () {

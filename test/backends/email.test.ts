@@ -1,5 +1,6 @@
 import { test, type Test } from 'tap'
 import { classifySmtpError, createEmailBackend, deliveryMessageId, type EmailOptions } from '../../backends/email.js'
+import type { DeliveryError } from '../../src/errors.js'
 import { renderEmail } from '../../src/render/email.js'
 import { captureLog } from '../fixtures/log-capture.js'
 import { hostile, makeDelivery, samples } from '../fixtures/notifications.js'
@@ -112,13 +113,46 @@ test('connection refused is retryable', async (t) => {
   })
 })
 
-test('rejected recipient is logged, others get the message', async (t) => {
-  const { sink, log, backend } = await setup(t, {}, { rejectedRecipients: ['security@example.com'] })
-  await backend.send(makeDelivery(samples.pulse))
+test('refused recipient fails for good', async (t) => {
+  const { sink, backend } = await setup(t, {}, { rejectedRecipients: ['security@example.com'] })
+  await t.rejects(backend.send(makeDelivery(samples.pulse)), {
+    retryable: false,
+    status: 550,
+    completed: ['oncall@example.com'],
+    message: 'SMTP server refused 1 of 2 recipients: Recipient command failed: 550 No such user here'
+  })
   const [mail] = await sink.waitFor(1)
-  t.same(mail?.envelopeTo, ['oncall@example.com'])
-  const warning = log.lines().find((line) => line.level === 40)
-  t.match(warning, { msg: 'smtp server rejected recipients', rejected: 1, messageId: 'message-1' })
+  t.same(mail?.envelopeTo, ['oncall@example.com'], 'the others get the message')
+})
+
+test('retry writes only to refused recipients', async (t) => {
+  const { sink, backend } = await setup(t)
+  sink.refuseRecipient('security@example.com', { code: 451, message: '4.7.1 Greylisted, try again later' })
+  const delivery = makeDelivery(samples.pulse)
+  const failure = await backend.send(delivery).then(() => null, (err: DeliveryError) => err)
+  t.equal(failure?.retryable, true, 'a 4xx refusal is retried')
+  t.equal(failure?.status, 451)
+  t.same(failure?.completed, ['oncall@example.com'])
+
+  await backend.send({ ...delivery, attempt: 2, completed: failure?.completed ?? [] })
+  const [first, second] = await sink.waitFor(2)
+  t.same(first?.envelopeTo, ['oncall@example.com'])
+  t.same(second?.envelopeTo, ['security@example.com'])
+  t.equal(second?.to, recipients.join(', '), 'the To header lists everyone')
+  t.equal(second?.messageId, first?.messageId, 'the same message')
+})
+
+test('nothing is sent once every recipient has it', async (t) => {
+  const { sink, backend } = await setup(t)
+  await backend.send(makeDelivery(samples.pulse, { completed: recipients }))
+  t.equal(sink.received.length, 0)
+})
+
+test('one entry may list several recipients', async (t) => {
+  const { sink, backend } = await setup(t, { to: ['On call <oncall@example.com>, security@example.com', 'cto@example.com'] })
+  await backend.send(makeDelivery(samples.pulse, { completed: ['security@example.com'] }))
+  const [mail] = await sink.waitFor(1)
+  t.same(mail?.envelopeTo, ['oncall@example.com', 'cto@example.com'])
 })
 
 test('template replaces subject and text', async (t) => {
