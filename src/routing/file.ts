@@ -209,7 +209,7 @@ function resolveReference (name: string, setting: Setting, context: Context): st
   const isSecret = secrets[setting.type]?.key === setting.key
   context.issues.push({
     path: setting.path,
-    problem: `environment variable ${name} is not set`,
+    problem: `environment variable ${name} is ${resolved === undefined ? 'not set' : 'empty'}`,
     fix: isSecret ? `set ${name}, or use ${setting.key}_file` : `set ${name} in the relay's environment`
   })
   return ''
