@@ -15,7 +15,7 @@ import {
   ShuttingDownError,
   UnsupportedMediaTypeError
 } from './errors.js'
-import { clientErrorHandler, errorBody, notFoundHandler } from './http-errors.js'
+import { clientErrorHandler, errorBody, notFoundHandler, readBodiesAsBytes, rejectExpectation } from './http-errors.js'
 import { loggerOptions } from './logger.js'
 import { describeInvalidBody, type SchemaIssue } from './notifications/schema.js'
 import { securityHeaders } from './security-headers.js'
@@ -38,6 +38,8 @@ async function appPlugin (fastify: FastifyInstance, options: AppOptions): Promis
     if (closing) reply.header('connection', 'close')
   })
   fastify.setErrorHandler(handleError)
+  readBodiesAsBytes(fastify)
+  fastify.server.on('checkExpectation', rejectExpectation)
   fastify.setNotFoundHandler(notFoundHandler('the webhook endpoint is POST /v1/webhook'))
   await fastify.register(securityHeaders)
   await fastify.register(configPlugin, { env: options.env })
@@ -49,6 +51,9 @@ async function appPlugin (fastify: FastifyInstance, options: AppOptions): Promis
 }
 
 export const app = fp(appPlugin, { name: 'app' })
+
+/** Longest wait between Node.js's checks for requests past REQUEST_TIMEOUT_MS, in ms. */
+const requestCheckIntervalMs = 5000
 
 export interface BuildServerOptions {
   env: NodeJS.ProcessEnv
@@ -80,8 +85,13 @@ export async function buildServer (options: BuildServerOptions): Promise<Fastify
     },
     // Requests arriving while closing get the relay's own 503 with Retry-After.
     return503OnClosing: false,
-    // A client that trickles its body cannot hold a socket for long.
-    requestTimeout: 30_000,
+    // A client that trickles its headers or body cannot hold a socket for
+    // long. Node.js checks the sockets every connectionsCheckingInterval.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: config.REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(config.REQUEST_TIMEOUT_MS, requestCheckIntervalMs)
+    },
     ajv: {
       // Validate the body as sent: no coercion, no removed or defaulted fields.
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false }

@@ -30,6 +30,7 @@ export const configSchema = {
     BODY_LIMIT: { type: 'integer', minimum: 1024, default: 1048576 },
     LOG_LEVEL: { type: 'string', enum: logLevels, default: 'info' },
     PUBLISH_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: maxDelayMs, default: 5000 },
+    REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: maxDelayMs, default: 30000 },
     RETRY_AFTER_SECONDS: { type: 'integer', minimum: 1, default: 5 },
     SLACK_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
     SMTP_URL: { type: 'string', pattern: '^smtps?://' },
@@ -93,10 +94,38 @@ export function loadConfig (
   } catch (err) {
     throw new ConfigError(describeEnvError(err as Error, env, schema), { cause: err })
   }
+  const urlProblem = amqpUrlProblem(config.AMQP_URL)
+  if (urlProblem !== null) throw new ConfigError(`AMQP_URL ${urlProblem}`)
   if (config.RETRY_TIERS_MS.split(',').some((tier) => Number(tier) > maxDelayMs)) {
     throw new ConfigError(`RETRY_TIERS_MS must be a comma-separated list of delays in milliseconds, each at most ${maxDelayMs} (got ${JSON.stringify(config.RETRY_TIERS_MS)})`)
   }
   return config
+}
+
+/** Query options of an AMQP URL that amqplib reads as integers. */
+const amqpIntegerOptions = ['heartbeat', 'frameMax', 'channelMax', 'maxFrameSize']
+
+/**
+ * Describes what keeps amqplib from using an AMQP URL, or returns null.
+ * amqplib does not check the URL itself: it connects to the default port
+ * when the port is not a number, and fails at every reconnect when an
+ * integer option is not one.
+ */
+export function amqpUrlProblem (value: string): string | null {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return 'is not a valid URL: check the host, the port and the percent-encoding of the user and password'
+  }
+  if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') return 'must be an amqp:// or amqps:// URL'
+  for (const name of amqpIntegerOptions) {
+    const option = url.searchParams.get(name)
+    if (option !== null && !decimalDigits.test(option)) {
+      return `option ${name} must be an integer in decimal digits (got ${JSON.stringify(option)})`
+    }
+  }
+  return null
 }
 
 /** Validator with env-schema's default options, except that it coerces no types. */

@@ -6,7 +6,7 @@ import type { Backend } from '../backends/backend.js'
 import { createBackend } from '../backends/registry.js'
 import { metricsHandler } from '../plugins/metrics.js'
 import { loadConfig, type Config } from './config.js'
-import { clientErrorHandler, notFoundHandler } from './http-errors.js'
+import { clientErrorHandler, notFoundHandler, readBodiesAsBytes, rejectExpectation } from './http-errors.js'
 import { loggerOptions } from './logger.js'
 import { createConsumerMetrics } from './metrics.js'
 import { securityHeaders } from './security-headers.js'
@@ -75,6 +75,8 @@ export async function startConsumer (options: StartConsumerOptions): Promise<Con
 function buildConsumerHttp (consumer: DeliveryConsumer, registry: Registry): FastifyInstance {
   // Probes and scrapes come every few seconds, so requests are not logged.
   const http = Fastify({ logger: false, clientErrorHandler })
+  readBodiesAsBytes(http)
+  http.server.on('checkExpectation', rejectExpectation)
   void http.register(securityHeaders)
   http.get('/healthz', async () => ({ status: 'ok' }))
   http.get('/readyz', async (request, reply) => {

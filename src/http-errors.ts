@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { STATUS_CODES } from 'node:http'
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { NotFoundError } from './errors.js'
-import { securityHeaderLines } from './security-headers.js'
+import { applySecurityHeaders, securityHeaderLines } from './security-headers.js'
 
 /** Builds the JSON body of an error response: `{error, code, message}`. */
 export function errorBody (error: { code?: string, message: string }, status: number, extra: object = {}): object {
@@ -56,10 +56,7 @@ export function clientErrorHandler (this: { log: FastifyBaseLogger }, err: NodeJ
   if (err.code === 'ECONNRESET' || socket.destroyed) return
   const answer = clientErrors[err.code ?? ''] ?? badRequest
   this.log.debug({ err, code: answer.code }, 'client error')
-  // With a response still to come on this connection, as after a valid
-  // pipelined request, the error would read as that request's response.
-  const { _httpMessage: pendingResponse } = socket as Socket & { _httpMessage?: unknown }
-  if (socket.writable && (pendingResponse === undefined || pendingResponse === null)) {
+  if (socket.writable && errorIsNextResponse(socket)) {
     const body = JSON.stringify(errorBody(answer, answer.status))
     socket.write(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +
@@ -67,4 +64,56 @@ export function clientErrorHandler (this: { log: FastifyBaseLogger }, err: NodeJ
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
   }
   socket.destroy()
+}
+
+interface PendingResponse {
+  headersSent: boolean
+  req?: { complete: boolean }
+}
+
+/**
+ * Tells whether a response written now reaches the client as the answer
+ * to the request that failed. That is so when no response is pending, or
+ * when the pending one, not yet started, belongs to the request whose body
+ * stalled. A response pending for an earlier, complete request, as after
+ * valid pipelined requests, would read as that request's answer.
+ */
+function errorIsNextResponse (socket: Socket): boolean {
+  const { _httpMessage: pending } = socket as Socket & { _httpMessage?: PendingResponse | null }
+  if (pending === undefined || pending === null) return true
+  return !pending.headersSent && pending.req?.complete === false
+}
+
+/**
+ * Reads every request body as bytes, whatever its Content-Type. A route
+ * that reads no body then never answers a parse error in place of its own
+ * status, and the webhook's signature covers the exact bytes received.
+ */
+export function readBodiesAsBytes (fastify: FastifyInstance): void {
+  fastify.removeAllContentTypeParsers()
+  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+    done(null, body)
+  })
+}
+
+/**
+ * Answers a request whose Expect header is not 100-continue, which Node.js
+ * passes to 'checkExpectation' listeners instead of the request handler.
+ * Without a listener Node.js answers 417 with an empty body and no
+ * security headers.
+ */
+export function rejectExpectation (request: IncomingMessage, response: ServerResponse): void {
+  const expect = JSON.stringify(String(request.headers.expect).slice(0, 200))
+  const body = JSON.stringify(errorBody({
+    code: 'RELAY_EXPECTATION_FAILED',
+    message: `The server cannot meet Expect: ${expect}: send the request without it, or with Expect: 100-continue`
+  }, 417))
+  applySecurityHeaders(request, response)
+  response.writeHead(417, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'x-request-id': randomUUID(),
+    connection: 'close'
+  })
+  response.end(body)
 }

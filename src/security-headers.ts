@@ -22,10 +22,15 @@ const setSecurityHeaders = helmet({
  */
 function next (): void {}
 
+/** Sets the security headers on a response that has not started. */
+export function applySecurityHeaders (request: IncomingMessage, response: ServerResponse): void {
+  setSecurityHeaders(request, response, next)
+}
+
 /** Sets the security headers on every response of the instance it is registered on. */
 export const securityHeaders = fp(async function securityHeaders (fastify: FastifyInstance): Promise<void> {
   fastify.addHook('onRequest', (request, reply, done) => {
-    setSecurityHeaders(request.raw, reply.raw, next)
+    applySecurityHeaders(request.raw, reply.raw)
     done()
   })
 }, { name: 'security-headers' })

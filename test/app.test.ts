@@ -202,9 +202,43 @@ test('Node.js rejections get JSON errors', async (t) => {
     `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}GARBAGE\r\n\r\n`)
   t.notMatch(pipelined, /^HTTP\/1\.1 400/, 'no 400 in place of the valid request\'s response')
 
+  const expectation = await sendRaw(port, 'POST /v1/webhook HTTP/1.1\r\nHost: x\r\nExpect: banana\r\nContent-Length: 0\r\n\r\n')
+  t.equal(expectation.status, 417)
+  t.equal(expectation.headers['content-security-policy'], "default-src 'none'")
+  t.match(JSON.parse(expectation.body), { code: 'RELAY_EXPECTATION_FAILED', message: /Expect: "banana"/ })
+
+  // Only the webhook reads a body: elsewhere a broken one changes nothing.
+  for (const url of ['/nope', '/healthz', '/v1/nope']) {
+    for (const payload of ['{"broken', '']) {
+      const response = await server.inject({ method: 'POST', url, payload, headers: { 'content-type': 'application/json' } })
+      t.equal(response.statusCode, 404, `POST ${url} ${JSON.stringify(payload)}`)
+      t.equal(response.json().code, 'RELAY_NOT_FOUND')
+    }
+  }
+
   const badUrl = await server.inject({ method: 'POST', url: '/v1/%ZZ' })
   t.equal(badUrl.statusCode, 400)
   t.match(badUrl.json(), { error: 'Bad Request', code: 'RELAY_BAD_URL', message: /^The URL "\/v1\/%ZZ" is not valid .*: percent-encode it$/ })
+})
+
+test('stalled requests get 408', async (t) => {
+  const prefix = uniquePrefix('stalled')
+  const server = await startServer({ AMQP_PREFIX: prefix, REQUEST_TIMEOUT_MS: '500' })
+  t.teardown(async () => {
+    await server.close()
+    await deleteTopology({ prefix })
+  })
+  await server.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = server.server.address() as AddressInfo
+  const cases = {
+    'a body that stops': 'POST /v1/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[{"sq',
+    'headers that stop': 'POST /v1/webhook HTTP/1.1\r\nHost: x\r\nContent-Ty'
+  }
+  for (const [name, bytes] of Object.entries(cases)) {
+    const response = await sendRaw(port, bytes)
+    t.equal(response.status, 408, name)
+    t.match(JSON.parse(response.body), { error: 'Request Timeout', code: 'RELAY_REQUEST_TIMEOUT' }, name)
+  }
 })
 
 test('a deleted route queue is declared again', async (t) => {

@@ -133,6 +133,21 @@ test('amqp url must be amqp or amqps', async (t) => {
   t.equal(loadConfig({ AMQP_URL: 'amqps://broker.example:5671' }).AMQP_URL, 'amqps://broker.example:5671')
 })
 
+test('amqp url must be one amqplib can use', async (t) => {
+  const cases = [
+    { url: 'amqp://127.0.0.1:notaport', message: 'AMQP_URL is not a valid URL: check the host, the port and the percent-encoding of the user and password' },
+    { url: 'amqps://rabbit:99999', message: /^AMQP_URL is not a valid URL/ },
+    { url: 'amqp://guest:guest@127.0.0.1?heartbeat=abc', message: 'AMQP_URL option heartbeat must be an integer in decimal digits (got "abc")' },
+    { url: 'amqp://rabbit/?frameMax=1e5', message: /option frameMax/ }
+  ]
+  for (const { url, message } of cases) {
+    t.throws(() => loadConfig({ AMQP_URL: url }), { code: 'RELAY_CONFIG_INVALID', message }, url)
+  }
+  for (const url of ['amqp://', 'amqps://user:p%40ss@rabbit:5671/relay?heartbeat=30&frameMax=131072']) {
+    t.equal(loadConfig({ AMQP_URL: url }).AMQP_URL, url, url)
+  }
+})
+
 test('every pattern error says what to write', async (t) => {
   const patterned = Object.entries(configSchema.properties)
     .filter(([, property]) => 'pattern' in property)

@@ -48,12 +48,8 @@ async function parseJson (request: FastifyRequest): Promise<void> {
 
 /** POST /v1/webhook: the endpoint Sqreen sends its notifications to. */
 export default async function webhookRoutes (fastify: FastifyInstance): Promise<void> {
-  // The body is read as bytes whatever its type, so that the body limit is
-  // checked first and the signature covers the exact bytes received.
-  fastify.removeAllContentTypeParsers()
-  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
-    done(null, body)
-  })
+  // The app reads every body as bytes (readBodiesAsBytes), so that the body
+  // limit is checked first and the signature covers the exact bytes received.
   fastify.addSchema(notificationSchema)
 
   fastify.post('/webhook', {

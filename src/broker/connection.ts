@@ -198,7 +198,10 @@ export function connectFailureFix (err: Error & { code?: unknown }): { fix: stri
       needsOperator: true
     }
   }
-  if (/NOT[-_]ALLOWED.*vhost|vhost.*not found/i.test(text)) {
+  // RabbitMQ refuses an unknown virtual host, or one the user may not use,
+  // by closing the connection in reply to connection.open. amqplib reports
+  // that close without its reason text.
+  if (/NOT[-_]ALLOWED.*vhost|vhost.*not found|Expected ConnectionOpenOk; got <ConnectionClose/i.test(text)) {
     return { fix: 'check the virtual host in AMQP_URL and the user\'s permissions on it', needsOperator: true }
   }
   if (/ENOTFOUND|EAI_AGAIN/.test(text)) {

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path'
 import mustache from 'mustache'
 import { parseDocument } from 'yaml'
 import { ConfigError } from '../errors.js'
-import { configSchema, splitList } from '../config.js'
+import { amqpUrlProblem, configSchema, splitList } from '../config.js'
 import { isTemplateList, templateItemFields, templateVariables, type TemplateList } from '../render/template.js'
 import { compileRoutingTable, type RouteSpec } from './table.js'
 import { routesConfigError, validateRoutesDocument, type ConfigIssue } from './schema.js'
@@ -40,7 +40,7 @@ const secrets: Partial<Record<ReceiverType, { key: string, kind: 'whole' | 'url'
 }
 
 /** Checks of values known only once `${VAR}` references are expanded. */
-const formats: Record<string, { pattern: RegExp, problem: string }> = {
+const formats: Record<string, { pattern: RegExp, problem: string, check?: (value: string) => string | null }> = {
   'slack.webhook_url': { pattern: /^https?:\/\//, problem: 'must be an http:// or https:// URL' },
   'email.smtp_url': { pattern: /^smtps?:\/\//, problem: 'must be an smtp:// or smtps:// URL' },
   'email.from': { pattern: /@/, problem: 'must be an e-mail address' },
@@ -48,7 +48,7 @@ const formats: Record<string, { pattern: RegExp, problem: string }> = {
   'sms.to': { pattern: /^\+[1-9][0-9]{1,14}$/, problem: 'must be an E.164 number such as +33612345678' },
   'sms.api_url': { pattern: /^https?:\/\//, problem: 'must be an http:// or https:// URL' },
   'webhook.url': { pattern: /^https?:\/\//, problem: 'must be an http:// or https:// URL' },
-  'amqp.url': { pattern: /^amqps?:\/\//, problem: 'must be an amqp:// or amqps:// URL' }
+  'amqp.url': { pattern: /^amqps?:\/\//, problem: 'must be an amqp:// or amqps:// URL', check: amqpUrlProblem }
 }
 
 /**
@@ -245,9 +245,11 @@ function checkFormats (
       context.issues.push({ path: `${path}/${key}`, problem: 'lists no recipient', fix: 'set at least one' })
     }
     values.forEach((item) => {
-      if (item === '' || format.pattern.test(item)) return
+      if (item === '') return
+      const problem = format.pattern.test(item) ? format.check?.(item) ?? null : format.problem
+      if (problem === null) return
       const shown = secrets[type]?.key === key ? '' : ` (got ${JSON.stringify(item)})`
-      context.issues.push({ path: `${path}/${key}`, problem: `${format.problem}${shown}`, fix: 'fix the value' })
+      context.issues.push({ path: `${path}/${key}`, problem: `${problem}${shown}`, fix: 'fix the value' })
     })
   }
 }

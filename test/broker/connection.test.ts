@@ -41,6 +41,14 @@ test('wrong password is an error naming AMQP_URL', async (t) => {
   t.notMatch(JSON.stringify(line), /not-the-password/, 'the password stays out of the log')
 })
 
+test('unknown virtual host is an error naming it', async (t) => {
+  const url = new URL(amqpUrl)
+  url.pathname = '/no-such-vhost'
+  const [line] = await failedLines(url.toString())
+  t.equal(line?.level, 50, 'logged at error level')
+  t.match(line?.fix, /virtual host in AMQP_URL/)
+})
+
 test('closed port is a warning to check RabbitMQ', async (t) => {
   const [line] = await failedLines(`amqp://guest:guest@127.0.0.1:${await closedPort()}`)
   t.equal(line?.level, 40, 'logged at warn level')

@@ -63,4 +63,6 @@ test('every fixture reaches slack, e-mail and sms', async (t) => {
     code: 'RELAY_NOT_FOUND',
     message: 'No route GET /status: the consumer serves GET /healthz, /readyz and /metrics'
   })
+  const brokenBody = await http?.inject({ method: 'POST', url: '/healthz', payload: '{"broken', headers: { 'content-type': 'application/json' } })
+  t.equal(brokenBody?.json().code, 'RELAY_NOT_FOUND', 'a body the consumer does not read is not parsed')
 })

@@ -236,7 +236,7 @@ const errorCases: ErrorCase[] = [
     name: 'empty environment variable',
     yaml: 'receivers:\n  ops: { type: email, smtp_url: "smtp://mail.example.com", from: a@example.com, to: "${TO}" }\n' + logRoute,
     env: { TO: '' },
-    errors: ['/receivers/ops/to: environment variable TO is not set; set TO in the relay\'s environment']
+    errors: ['/receivers/ops/to: environment variable TO is empty; set TO in the relay\'s environment']
   },
   {
     name: 'missing variable in a list',
@@ -306,6 +306,11 @@ const errorCases: ErrorCase[] = [
     name: 'invalid AMQP URL',
     yaml: 'receivers:\n  ops: { type: amqp, url: "http://broker", exchange: x, routing_key: k }\n' + logRoute,
     errors: ['/receivers/ops/url: must be an amqp:// or amqps:// URL; fix the value']
+  },
+  {
+    name: 'AMQP URL amqplib cannot use',
+    yaml: 'receivers:\n  ops: { type: amqp, url: "amqp://127.0.0.1:notaport", exchange: x, routing_key: k }\n' + logRoute,
+    errors: ['/receivers/ops/url: is not a valid URL: check the host, the port and the percent-encoding of the user and password; fix the value']
   },
   {
     name: 'invalid exchange name',
