@@ -78,13 +78,22 @@ export function escapeHtml (text: string): string {
 }
 
 /**
- * Returns the URL when it is absolute http(s), else null. Renderers check
- * again because a Notification may come from elsewhere than normalize().
+ * Longest link the renderers show, in characters. Slack rejects a message
+ * whose button URL exceeds 3000 characters, and a link cut short leads
+ * nowhere, so a longer one is left out.
+ */
+export const maxUrlLength = 2000
+
+/**
+ * Returns the URL when it is absolute http(s) and at most maxUrlLength
+ * characters long, else null. Renderers check again because a Notification
+ * may come from elsewhere than normalize().
  */
 export function httpUrl (value: string | null): string | null {
   if (value === null) return null
   try {
     const url = new URL(value)
+    if (url.href.length > maxUrlLength) return null
     return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null
   } catch {
     return null

@@ -56,6 +56,8 @@ test('link button only for http(s) URLs', async (t) => {
   const bad = { ...samples.securityEventV1, url: 'javascript:alert(1)' }
   t.notOk(renderSlack(bad).blocks.some((block) => block.type === 'actions'))
   t.notOk(renderSlack(samples.httpScan).blocks.some((block) => block.type === 'actions'))
+  const long = { ...samples.securityEventV1, url: `https://my.sqreen.com/${'a'.repeat(5000)}` }
+  t.notOk(renderSlack(long).blocks.some((block) => block.type === 'actions'), 'no button past Slack\'s URL limit')
 })
 
 test('previews of links are off', async (t) => {

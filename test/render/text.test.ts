@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import {
-  cleanLines, cleanText, escapeHtml, escapeSlack, httpUrl, truncate, truncateEscaped
+  cleanLines, cleanText, escapeHtml, escapeSlack, httpUrl, maxUrlLength, truncate, truncateEscaped
 } from '../../src/render/text.js'
 
 test('cleanText removes invisible characters', async (t) => {
@@ -55,4 +55,11 @@ test('httpUrl accepts only absolute http(s)', async (t) => {
   t.equal(httpUrl('javascript:alert(1)'), null)
   t.equal(httpUrl('/relative'), null)
   t.equal(httpUrl(null), null)
+})
+
+test('httpUrl leaves out links too long to follow', async (t) => {
+  const base = 'https://my.sqreen.com/'
+  const longest = base + 'a'.repeat(maxUrlLength - base.length)
+  t.equal(httpUrl(longest), longest)
+  t.equal(httpUrl(`${longest}a`), null)
 })
