@@ -39,16 +39,42 @@ const secrets: Partial<Record<ReceiverType, { key: string, kind: 'whole' | 'url'
   amqp: { key: 'url', kind: 'url', required: false }
 }
 
+/** Returns what is wrong with a setting's value, or null when it is valid. */
+type FormatCheck = (value: string) => string | null
+
+function matching (pattern: RegExp, problem: string): FormatCheck {
+  return (value) => pattern.test(value) ? null : problem
+}
+
+/**
+ * Headers whose value the HTTP client sets or needs for the request
+ * itself, so that a signature sent in one of them would break the request
+ * or never arrive.
+ */
+const reservedHeaders = new Set([
+  'connection', 'content-length', 'content-type', 'expect', 'host', 'keep-alive',
+  'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'x-relay-timestamp'
+])
+
+function signatureHeaderProblem (value: string): string | null {
+  if (!reservedHeaders.has(value.toLowerCase())) return null
+  return 'is a header the request needs for itself: choose another name, such as X-Relay-Signature'
+}
+
+const httpUrl = matching(/^https?:\/\//, 'must be an http:// or https:// URL')
+const amqpUrl = matching(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL')
+
 /** Checks of values known only once `${VAR}` references are expanded. */
-const formats: Record<string, { pattern: RegExp, problem: string, check?: (value: string) => string | null }> = {
-  'slack.webhook_url': { pattern: /^https?:\/\//, problem: 'must be an http:// or https:// URL' },
-  'email.smtp_url': { pattern: /^smtps?:\/\//, problem: 'must be an smtp:// or smtps:// URL' },
-  'email.from': { pattern: /@/, problem: 'must be an e-mail address' },
-  'email.to': { pattern: /@/, problem: 'must be an e-mail address' },
-  'sms.to': { pattern: /^\+[1-9][0-9]{1,14}$/, problem: 'must be an E.164 number such as +33612345678' },
-  'sms.api_url': { pattern: /^https?:\/\//, problem: 'must be an http:// or https:// URL' },
-  'webhook.url': { pattern: /^https?:\/\//, problem: 'must be an http:// or https:// URL' },
-  'amqp.url': { pattern: /^amqps?:\/\//, problem: 'must be an amqp:// or amqps:// URL', check: amqpUrlProblem }
+const formats: Record<string, FormatCheck> = {
+  'slack.webhook_url': httpUrl,
+  'email.smtp_url': matching(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL'),
+  'email.from': matching(/@/, 'must be an e-mail address'),
+  'email.to': matching(/@/, 'must be an e-mail address'),
+  'sms.to': matching(/^\+[1-9][0-9]{1,14}$/, 'must be an E.164 number such as +33612345678'),
+  'sms.api_url': httpUrl,
+  'webhook.url': httpUrl,
+  'webhook.signature_header': signatureHeaderProblem,
+  'amqp.url': (value) => amqpUrl(value) ?? amqpUrlProblem(value)
 }
 
 /**
@@ -246,7 +272,7 @@ function checkFormats (
     }
     values.forEach((item) => {
       if (item === '') return
-      const problem = format.pattern.test(item) ? format.check?.(item) ?? null : format.problem
+      const problem = format(item)
       if (problem === null) return
       const shown = secrets[type]?.key === key ? '' : ` (got ${JSON.stringify(item)})`
       context.issues.push({ path: `${path}/${key}`, problem: `${problem}${shown}`, fix: 'fix the value' })

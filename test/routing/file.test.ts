@@ -308,6 +308,12 @@ const errorCases: ErrorCase[] = [
     errors: ['/receivers/ops/url: must be an amqp:// or amqps:// URL; fix the value']
   },
   {
+    name: 'signature in a header the request needs',
+    yaml: 'receivers:\n  ops: { type: webhook, url: "https://siem.example", secret: "${S}", signature_header: Content-Length }\n' + logRoute,
+    env: { S: 's' },
+    errors: ['/receivers/ops/signature_header: is a header the request needs for itself: choose another name, such as X-Relay-Signature (got "Content-Length"); fix the value']
+  },
+  {
     name: 'AMQP URL amqplib cannot use',
     yaml: 'receivers:\n  ops: { type: amqp, url: "amqp://127.0.0.1:notaport", exchange: x, routing_key: k }\n' + logRoute,
     errors: ['/receivers/ops/url: is not a valid URL: check the host, the port and the percent-encoding of the user and password; fix the value']
