@@ -52,7 +52,7 @@ async function appPlugin (fastify: FastifyInstance, options: AppOptions): Promis
 
 export const app = fp(appPlugin, { name: 'app' })
 
-/** Longest wait between Node.js's checks for requests past REQUEST_TIMEOUT_MS, in ms. */
+/** Maximum interval between Node.js's checks for requests past REQUEST_TIMEOUT_MS, in ms. */
 const requestCheckIntervalMs = 5000
 
 export interface BuildServerOptions {

@@ -72,11 +72,11 @@ interface PendingResponse {
 }
 
 /**
- * Tells whether a response written now reaches the client as the answer
- * to the request that failed. That is so when no response is pending, or
- * when the pending one, not yet started, belongs to the request whose body
+ * Returns true when a response written now reaches the client as the
+ * response to the failed request: when no response is pending, or when
+ * the pending one has not started and belongs to the request whose body
  * stalled. A response pending for an earlier, complete request, as after
- * valid pipelined requests, would read as that request's answer.
+ * valid pipelined requests, would read as that request's response.
  */
 function errorIsNextResponse (socket: Socket): boolean {
   const { _httpMessage: pending } = socket as Socket & { _httpMessage?: PendingResponse | null }
@@ -86,8 +86,9 @@ function errorIsNextResponse (socket: Socket): boolean {
 
 /**
  * Reads every request body as bytes, whatever its Content-Type. A route
- * that reads no body then never answers a parse error in place of its own
- * status, and the webhook's signature covers the exact bytes received.
+ * that reads no body then never responds with a parse error in place of
+ * its own status, and the webhook's signature covers the exact bytes
+ * received.
  */
 export function readBodiesAsBytes (fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers()
@@ -97,10 +98,10 @@ export function readBodiesAsBytes (fastify: FastifyInstance): void {
 }
 
 /**
- * Answers a request whose Expect header is not 100-continue, which Node.js
- * passes to 'checkExpectation' listeners instead of the request handler.
- * Without a listener Node.js answers 417 with an empty body and no
- * security headers.
+ * Responds with 417 to a request whose Expect header is not 100-continue.
+ * Node.js passes such a request to 'checkExpectation' listeners instead of
+ * the request handler, and without a listener it sends 417 with an empty
+ * body and no security headers.
  */
 export function rejectExpectation (request: IncomingMessage, response: ServerResponse): void {
   const expect = JSON.stringify(String(request.headers.expect).slice(0, 200))

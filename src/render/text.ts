@@ -78,7 +78,7 @@ export function escapeHtml (text: string): string {
 }
 
 /**
- * Longest link the renderers show, in characters. Slack rejects a message
+ * Maximum length of a link the renderers show, in characters. Slack rejects a message
  * whose button URL exceeds 3000 characters, and a link cut short leads
  * nowhere, so a longer one is left out.
  */
