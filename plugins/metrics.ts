@@ -29,6 +29,15 @@ export function metricsHandler (registry: Registry): RouteHandlerMethod {
   }
 }
 
+/**
+ * Counts a response that Fastify's hooks do not see, written before
+ * routing, when the instance has the server's metrics.
+ */
+export function countUnroutedResponse (fastify: FastifyInstance, method: string, status: number): void {
+  if (!fastify.hasDecorator('metrics')) return
+  fastify.metrics.httpRequests.inc({ method, route: unmatchedRoute, status_code: status })
+}
+
 function recordResponse (
   metrics: ServerMetrics,
   request: FastifyRequest,

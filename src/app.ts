@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http'
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import configPlugin from '../plugins/config.js'
-import metricsPlugin from '../plugins/metrics.js'
+import metricsPlugin, { countUnroutedResponse } from '../plugins/metrics.js'
 import signaturePlugin from '../plugins/signature.js'
 import amqpPublisherPlugin from '../plugins/amqp-publisher.js'
 import healthPlugin from '../plugins/health.js'
@@ -18,7 +18,7 @@ import {
 import { clientErrorHandler, errorBody, notFoundHandler, readBodiesAsBytes, rejectExpectation } from './http-errors.js'
 import { loggerOptions } from './logger.js'
 import { describeInvalidBody, type SchemaIssue } from './notifications/schema.js'
-import { securityHeaders } from './security-headers.js'
+import { applySecurityHeaders, securityHeaders } from './security-headers.js'
 
 export interface AppOptions {
   env: NodeJS.ProcessEnv
@@ -39,7 +39,7 @@ async function appPlugin (fastify: FastifyInstance, options: AppOptions): Promis
   })
   fastify.setErrorHandler(handleError)
   readBodiesAsBytes(fastify)
-  fastify.server.on('checkExpectation', rejectExpectation)
+  fastify.server.on('checkExpectation', rejectExpectation(fastify))
   fastify.setNotFoundHandler(notFoundHandler('the webhook endpoint is POST /v1/webhook'))
   await fastify.register(securityHeaders)
   await fastify.register(configPlugin, { env: options.env })
@@ -78,10 +78,14 @@ export async function buildServer (options: BuildServerOptions): Promise<Fastify
     clientErrorHandler,
     // Fastify raises these before routing: here only a URL it cannot decode,
     // because the relay's routes have no constraints.
+    // They skip every hook, so this handler adds what the hooks add.
     frameworkErrors: (error, request, reply) => {
       const url = JSON.stringify((request.raw.url ?? '').slice(0, 200))
       const message = `The URL ${url} is not valid (${error.message}): percent-encode it`
-      void (reply as FastifyReply).code(400).send(errorBody({ code: 'RELAY_BAD_URL', message }, 400))
+      applySecurityHeaders(request.raw, reply.raw)
+      void (reply as FastifyReply).code(400).header('x-request-id', request.id)
+        .send(errorBody({ code: 'RELAY_BAD_URL', message }, 400))
+      countUnroutedResponse(fastify, request.method, 400)
     },
     // Requests arriving while closing get the relay's own 503 with Retry-After.
     return503OnClosing: false,

@@ -76,7 +76,7 @@ function buildConsumerHttp (consumer: DeliveryConsumer, registry: Registry): Fas
   // Probes and scrapes come every few seconds, so requests are not logged.
   const http = Fastify({ logger: false, clientErrorHandler })
   readBodiesAsBytes(http)
-  http.server.on('checkExpectation', rejectExpectation)
+  http.server.on('checkExpectation', rejectExpectation(http as unknown as FastifyInstance))
   void http.register(securityHeaders)
   http.get('/healthz', async () => ({ status: 'ok' }))
   http.get('/readyz', async (request, reply) => {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { countUnroutedResponse } from '../plugins/metrics.js'
 import { NotFoundError } from './errors.js'
 import { applySecurityHeaders, securityHeaderLines } from './security-headers.js'
 
@@ -50,8 +51,9 @@ const badRequest: ClientError = {
 /**
  * Responds to a request that Node.js could not parse, or that timed out, with
  * the relay's JSON error body, then closes the connection, as Node.js does.
+ * Fastify calls it with the instance as `this`.
  */
-export function clientErrorHandler (this: { log: FastifyBaseLogger }, err: NodeJS.ErrnoException, socket: Socket): void {
+export function clientErrorHandler (this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
   // A reset connection has no client left to respond to.
   if (err.code === 'ECONNRESET' || socket.destroyed) return
   const answer = clientErrors[err.code ?? ''] ?? badRequest
@@ -62,6 +64,8 @@ export function clientErrorHandler (this: { log: FastifyBaseLogger }, err: NodeJ
       'Content-Type: application/json; charset=utf-8\r\n' +
       `${securityHeaderLines}X-Request-Id: ${randomUUID()}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+    // The request line may be unreadable, so the method is not known.
+    countUnroutedResponse(this, 'unknown', answer.status)
   }
   socket.destroy()
 }
@@ -98,12 +102,20 @@ export function readBodiesAsBytes (fastify: FastifyInstance): void {
 }
 
 /**
- * Responds with 417 to a request whose Expect header is not 100-continue.
- * Node.js passes such a request to 'checkExpectation' listeners instead of
- * the request handler, and without a listener it sends 417 with an empty
- * body and no security headers.
+ * Returns a 'checkExpectation' listener of the instance's server, which
+ * responds with 417 to a request whose Expect header is not 100-continue.
+ * Node.js passes such a request to these listeners instead of the request
+ * handler, and without a listener it sends 417 with an empty body and no
+ * security headers.
  */
-export function rejectExpectation (request: IncomingMessage, response: ServerResponse): void {
+export function rejectExpectation (fastify: FastifyInstance) {
+  return (request: IncomingMessage, response: ServerResponse): void => {
+    writeExpectationFailed(request, response)
+    countUnroutedResponse(fastify, request.method ?? 'unknown', 417)
+  }
+}
+
+function writeExpectationFailed (request: IncomingMessage, response: ServerResponse): void {
   const expect = JSON.stringify(String(request.headers.expect).slice(0, 200))
   const body = JSON.stringify(errorBody({
     code: 'RELAY_EXPECTATION_FAILED',

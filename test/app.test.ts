@@ -202,6 +202,10 @@ test('Node.js rejections get JSON errors', async (t) => {
     `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}GARBAGE\r\n\r\n`)
   t.notMatch(pipelined, /^HTTP\/1\.1 400/, 'no 400 in place of the valid request\'s response')
 
+  const counted = await server.inject({ method: 'GET', url: '/metrics' })
+  t.match(counted.body, 'sqreen_relay_http_requests_total{method="unknown",route="unmatched",status_code="400"} 2')
+  t.match(counted.body, 'sqreen_relay_http_requests_total{method="unknown",route="unmatched",status_code="431"} 1')
+
   const expectation = await sendRaw(port, 'POST /v1/webhook HTTP/1.1\r\nHost: x\r\nExpect: banana\r\nContent-Length: 0\r\n\r\n')
   t.equal(expectation.status, 417)
   t.equal(expectation.headers['content-security-policy'], "default-src 'none'")
@@ -218,7 +222,12 @@ test('Node.js rejections get JSON errors', async (t) => {
 
   const badUrl = await server.inject({ method: 'POST', url: '/v1/%ZZ' })
   t.equal(badUrl.statusCode, 400)
+  t.equal(badUrl.headers['content-security-policy'], "default-src 'none'", 'bad URL: security headers')
+  t.match(badUrl.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'bad URL: request id')
   t.match(badUrl.json(), { error: 'Bad Request', code: 'RELAY_BAD_URL', message: /^The URL "\/v1\/%ZZ" is not valid .*: percent-encode it$/ })
+  const after = await server.inject({ method: 'GET', url: '/metrics' })
+  t.match(after.body, 'sqreen_relay_http_requests_total{method="POST",route="unmatched",status_code="417"} 1')
+  t.match(after.body, 'sqreen_relay_http_requests_total{method="POST",route="unmatched",status_code="400"} 1')
 })
 
 test('stalled requests get 408', async (t) => {
