@@ -313,14 +313,19 @@ interface UnknownVariable {
 /**
  * Returns the names of a parsed template that the view lacks, at every
  * depth. Inside a list section, such as `{{#ips}}`, the fields of its items
- * (`{{address}}`) are known too, and `{{.}}` is the item itself.
+ * (`{{address}}`) are known too, and `{{.}}` is the item itself. A dotted
+ * name such as `{{title.length}}` is unknown: every value of the view is
+ * text, a number, a flag or a list, so Mustache would look the name up
+ * in JavaScript's own properties.
  */
 function unknownVariables (tokens: unknown[][], list: TemplateList | null): UnknownVariable[] {
-  const known: readonly string[] = [...(list === null ? [] : templateItemFields[list]), ...templateVariables]
+  const known: readonly string[] = list === null
+    ? templateVariables
+    : ['.', ...templateItemFields[list], ...templateVariables]
   return tokens.flatMap(([kind, value, , , children]) => {
     if (!['name', '&', '{', '#', '^', '>'].includes(kind as string)) return []
-    const name = String(value).split('.')[0] as string
-    const own = name === '' || known.includes(name) ? [] : [{ name, list }]
+    const name = String(value)
+    const own = known.includes(name) ? [] : [{ name, list }]
     if (kind !== '#' && kind !== '^') return own
     const inner = kind === '#' && isTemplateList(name) ? name : list
     return [...own, ...unknownVariables(children as unknown[][], inner)]

@@ -354,6 +354,16 @@ const errorCases: ErrorCase[] = [
     ]
   },
   {
+    name: 'dotted template names',
+    yaml: 'receivers:\n  ops:\n    type: log\n    template: { text: "{{title.length}}{{ips.0.address}}{{#ips}}{{address.x}}{{.}}{{/ips}}{{.}}" }\n' + logRoute,
+    errors: [
+      /^\/receivers\/ops\/template\/text: unknown template variable "title\.length"; use one of: type, /.source,
+      /^\/receivers\/ops\/template\/text: unknown template variable "ips\.0\.address"; use one of: type, /.source,
+      /^\/receivers\/ops\/template\/text: unknown template variable "address\.x" in \{\{#ips\}\}; use one of: address, /.source,
+      /^\/receivers\/ops\/template\/text: unknown template variable "\."; use one of: type, /.source
+    ]
+  },
+  {
     name: 'empty template',
     yaml: 'receivers:\n  ops: { type: log, template: {} }\n' + logRoute,
     errors: ['/receivers/ops/template: must not be empty; set subject and/or text, both Mustache templates']
