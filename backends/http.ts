@@ -143,7 +143,7 @@ function describeNetworkError (error: unknown): string {
 }
 
 /** Reads at most maxResponseBytes of a body as UTF-8 and drops the rest. */
-async function readBody (body: AsyncIterable<Buffer> & { destroy: () => void }): Promise<string> {
+export async function readLimitedBody (body: AsyncIterable<Buffer> & { destroy: () => void }): Promise<string> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of body) {
@@ -185,7 +185,7 @@ export async function sendHttp (request: HttpRequest): Promise<HttpResponse> {
     response = {
       status: answer.statusCode,
       headers: toHeaders(answer.headers),
-      body: await readBody(answer.body)
+      body: await readLimitedBody(answer.body)
     }
   } catch (error) {
     throw networkError(request, error)

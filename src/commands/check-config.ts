@@ -10,7 +10,7 @@ import {
   type SchemaIssue
 } from '../notifications/schema.js'
 import type { SqreenItem } from '../notifications/types.js'
-import { cleanText } from '../render/text.js'
+import { cleanText, escapeInvisible } from '../render/text.js'
 import { parseSecrets } from '../signature.js'
 import { loadRouting } from '../routing/load.js'
 import { explain, formatRoutingTable, type Explanation } from '../routing/table.js'
@@ -83,7 +83,7 @@ async function readItems (file: string): Promise<SqreenItem[]> {
   try {
     body = JSON.parse(text)
   } catch (err) {
-    throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`, { cause: err })
+    throw new ConfigError(`${file} is not valid JSON: ${escapeInvisible((err as Error).message)}`, { cause: err })
   }
   const single = body !== null && typeof body === 'object' && !Array.isArray(body)
   const items = single ? [body] : body

@@ -7,6 +7,7 @@ import { topologyNames } from '../broker/topology.js'
 import { connect } from 'amqplib'
 import { redactUrl } from '../logger.js'
 import { loadRouting } from '../routing/load.js'
+import { escapeInvisible } from '../render/text.js'
 
 interface DeadLetterOptions {
   receiver?: string
@@ -45,8 +46,10 @@ async function runDeadLetters (
   action: DeadLetterAction,
   options: DeadLetterOptions
 ): Promise<void> {
+  if (options.limit !== undefined && !/^[0-9]+$/.test(options.limit)) {
+    command.error(`error: --limit must be a whole number in decimal digits, got "${options.limit}"`)
+  }
   const limit = options.limit === undefined ? Infinity : Number(options.limit)
-  if (!Number.isInteger(limit) && limit !== Infinity) command.error(`error: --limit must be a whole number, got "${options.limit}"`)
   if (limit < 1) command.error('error: --limit must be at least 1')
 
   if (action === 'purge' && options.receiver === undefined && options.all !== true) {
@@ -120,7 +123,9 @@ function timestamp (value: number | null): string {
 }
 
 function asLine (letter: DeadLetter): string {
-  return [
+  // The type and the error come from Sqreen and the channels, so they are
+  // kept from acting on the terminal.
+  return escapeInvisible([
     timestamp(letter.deadLetteredAt),
     letter.receiver === '' ? '(no route)' : letter.receiver,
     letter.type,
@@ -130,7 +135,7 @@ function asLine (letter: DeadLetter): string {
     `request=${letter.requestId ?? '-'}`,
     ...(letter.completed.length === 0 ? [] : [`done=${letter.completed.join(',')}`]),
     JSON.stringify(letter.lastError)
-  ].join('  ')
+  ].join('  '))
 }
 
 function asJson (letter: DeadLetter): string {

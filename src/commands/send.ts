@@ -1,5 +1,9 @@
+import { STATUS_CODES } from 'node:http'
 import { type Command, InvalidArgumentError, Option } from 'commander'
+import { request } from 'undici'
+import { readLimitedBody } from '../../backends/http.js'
 import type { CliIO } from '../cli.js'
+import { escapeInvisible } from '../render/text.js'
 import { sign } from '../signature.js'
 import { readBody, resolveSecret, secretOption, type SecretOptions } from './sign.js'
 
@@ -20,7 +24,7 @@ function parseUrl (value: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InvalidArgumentError('Expected an http:// or https:// URL.')
   }
-  // fetch rejects a URL that contains credentials, so the error names the fix early.
+  // The signature is the only credential send passes on.
   if (url.username !== '' || url.password !== '') {
     throw new InvalidArgumentError('Remove the user name and password from the URL.')
   }
@@ -35,37 +39,37 @@ function parseTimeout (value: string): number {
   return timeoutMs
 }
 
-/** Describes a failed fetch: a timeout, or the socket error behind it. */
-function describeFetchError (err: unknown, url: string, timeoutMs: number): string {
-  const error = err as Error & { cause?: unknown }
+/** Describes a failed request: a timeout, or the socket error behind it. */
+function describeRequestError (err: unknown, url: string, timeoutMs: number): string {
+  const error = err as Error
   if (error.name === 'TimeoutError') {
     return `error: request to ${url} timed out after ${timeoutMs} ms`
   }
-  // undici rejects with "fetch failed" and puts the socket error in `cause`.
-  const reason = error.cause instanceof Error ? error.cause.message : error.message
-  return `error: request to ${url} failed: ${reason}`
+  return `error: request to ${url} failed: ${error.message}`
 }
 
-/** POSTs the body with its signature and reads the whole response. */
+/**
+ * POSTs the body with its signature and reads the start of the response,
+ * enough for the relay's JSON, so that an endless body cannot fill memory.
+ * A signed body goes only to the URL given: a 3xx is printed, not followed.
+ */
 async function post (url: string, body: Buffer, signature: string, timeoutMs: number) {
-  const response = await fetch(url, {
+  const response = await request(url, {
     method: 'POST',
     headers: {
-      'Content-Type': 'application/json',
-      'X-Sqreen-Integrity': signature
+      'content-type': 'application/json',
+      'x-sqreen-integrity': signature
     },
-    // A copy typed as a plain Uint8Array, which fetch's BodyInit accepts.
-    body: new Uint8Array(body),
-    // A signed body goes only to the URL given: a 3xx is printed, not followed.
-    redirect: 'manual',
+    body,
     signal: AbortSignal.timeout(timeoutMs)
   })
-  const text = await response.text()
+  const text = await readLimitedBody(response.body)
+  const location = response.headers.location
   return {
-    status: response.status,
-    statusText: response.statusText,
-    ok: response.ok,
-    location: response.headers.get('location'),
+    status: response.statusCode,
+    statusText: STATUS_CODES[response.statusCode] ?? '',
+    ok: response.statusCode >= 200 && response.statusCode <= 299,
+    location: typeof location === 'string' ? location : null,
     text
   }
 }
@@ -89,13 +93,12 @@ async function send (file: string, options: SendOptions, command: Command, io: C
   try {
     response = await post(options.url, body, sign(body, secret), options.timeout)
   } catch (err) {
-    command.error(describeFetchError(err, options.url, options.timeout))
+    command.error(describeRequestError(err, options.url, options.timeout))
   }
 
   io.stdout(`HTTP ${response.status} ${response.statusText}\n`)
-  if (response.text !== '') {
-    io.stdout(response.text.endsWith('\n') ? response.text : `${response.text}\n`)
-  }
+  const text = escapeInvisible(response.text)
+  if (text !== '') io.stdout(text.endsWith('\n') ? text : `${text}\n`)
   if (!response.ok) {
     command.error(describeStatus(options.url, response.status, response.location), {
       code: 'sqreen-relay.http-status'

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
 import { type Command, Option } from 'commander'
 import type { CliIO } from '../cli.js'
 import { parseSecrets, sign } from '../signature.js'
@@ -33,18 +33,32 @@ export function resolveSecret (
 }
 
 /**
+ * Largest file the commands sign, in bytes: far above any body the server
+ * accepts (BODY_LIMIT), and a bound for a device or pipe that never ends.
+ */
+export const maxBodyBytes = 64 * 1024 * 1024
+
+/**
  * Reads the exact bytes of `file`, since the signature covers the bytes and
  * not the JSON they encode. Ends the command with an error naming the file
- * when it cannot be read.
+ * when it cannot be read or is larger than maxBodyBytes.
  */
 export async function readBody (command: Command, file: string): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let size = 0
   try {
-    return await readFile(file)
+    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > maxBodyBytes) break
+      chunks.push(chunk)
+    }
   } catch (err) {
     const { code, message } = err as NodeJS.ErrnoException
     if (code === 'ENOENT') command.error(`error: file not found: ${file}`)
     command.error(`error: cannot read ${file}: ${message}`)
   }
+  if (size > maxBodyBytes) command.error(`error: ${file} is larger than ${maxBodyBytes} bytes, more than any webhook body`)
+  return Buffer.concat(chunks)
 }
 
 /** Adds `sign FILE`, which prints the X-Sqreen-Integrity value of a file. */

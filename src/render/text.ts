@@ -24,6 +24,16 @@ export function cleanText (value: unknown): string {
     .trim()
 }
 
+/**
+ * Shows each invisible character but line breaks and tabs as a \u escape,
+ * so that text from elsewhere cannot move the cursor, clear the screen or
+ * reorder a line in a terminal.
+ */
+export function escapeInvisible (text: string): string {
+  return text.replace(/(?![\n\t])[\p{Cc}\p{Cf}]/gu, (character) =>
+    `\\u${(character.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`)
+}
+
 /** Cleans each line of a text whose line breaks the relay put there itself. */
 export function cleanLines (text: string): string {
   return text.split(/\r?\n/).map(cleanText).join('\n').trim()

@@ -104,6 +104,14 @@ test('explain rejects bodies like the server', async (t) => {
   }
 })
 
+test('explain keeps a broken file from acting on the terminal', async (t) => {
+  const dir = t.testdir({ 'routes.yml': pulseOnly, 'body.json': '\u001b]0;title\u0007\u001b[2Jnot json' })
+  const { code, output } = await run({ env: { ROUTES_FILE: join(dir, 'routes.yml') }, explainFile: join(dir, 'body.json') })
+  t.equal(code, 1)
+  t.match(output, '\\u001b]0;title\\u0007')
+  t.notMatch(output, /[\u0000-\u0009\u000b-\u001f]/, 'no control character but line breaks')
+})
+
 test('explain lists every item of a batch', async (t) => {
   const dir = t.testdir({
     'routes.yml': pulseOnly,

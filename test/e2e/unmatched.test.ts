@@ -87,8 +87,13 @@ test('dead letters limit is checked', async (t) => {
   const io = captureCli({})
   const output = io.output
   t.equal(await runCli(['dead-letters', 'list', '--limit', 'many'], io), 1)
-  t.match(output.join(''), /--limit must be a whole number, got "many"/)
+  t.match(output.join(''), /--limit must be a whole number in decimal digits, got "many"/)
   output.length = 0
+  for (const limit of ['0x10', '1e1', ' 5', '+5']) {
+    t.equal(await runCli(['dead-letters', 'list', '--limit', limit], io), 1, limit)
+    t.match(output.join(''), `--limit must be a whole number in decimal digits, got "${limit}"`, limit)
+    output.length = 0
+  }
   t.equal(await runCli(['dead-letters', 'list', '--limit', '0'], io), 1)
   t.match(output.join(''), /--limit must be at least 1/)
   output.length = 0

@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import {
-  cleanLines, cleanText, escapeHtml, escapeSlack, httpUrl, maxUrlLength, truncate, truncateEscaped
+  cleanLines, cleanText, escapeHtml, escapeInvisible, escapeSlack, httpUrl, maxUrlLength, truncate, truncateEscaped
 } from '../../src/render/text.js'
 
 test('cleanText removes invisible characters', async (t) => {
@@ -62,4 +62,10 @@ test('httpUrl leaves out links too long to follow', async (t) => {
   const longest = base + 'a'.repeat(maxUrlLength - base.length)
   t.equal(httpUrl(longest), longest)
   t.equal(httpUrl(`${longest}a`), null)
+})
+
+test('escapeInvisible shows control and format characters', async (t) => {
+  t.equal(escapeInvisible('a\u001b[2Jb\u0007c\u202ed\u200be'), 'a\\u001b[2Jb\\u0007c\\u202ed\\u200be')
+  t.equal(escapeInvisible('line\n\tindented'), 'line\n\tindented', 'line breaks and tabs stay')
+  t.equal(escapeInvisible('été 🚨'), 'été 🚨', 'visible text stays')
 })
