@@ -49,6 +49,13 @@ const badRequest: ClientError = {
 }
 
 /**
+ * Longest wait for the responses still due to earlier requests of a
+ * connection before its error response, in ms. Each is bounded by
+ * PUBLISH_TIMEOUT_MS or the route's own work, far below this.
+ */
+const earlierResponsesTimeoutMs = 30_000
+
+/**
  * Responds to a request that Node.js could not parse, or that timed out, with
  * the relay's JSON error body, then closes the connection, as Node.js does.
  * Fastify calls it with the instance as `this`.
@@ -58,34 +65,59 @@ export function clientErrorHandler (this: FastifyInstance, err: NodeJS.ErrnoExce
   if (err.code === 'ECONNRESET' || socket.destroyed) return
   const answer = clientErrors[err.code ?? ''] ?? badRequest
   this.log.debug({ err, code: answer.code }, 'client error')
-  if (socket.writable && errorIsNextResponse(socket)) {
-    const body = JSON.stringify(errorBody(answer, answer.status))
-    socket.write(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n` +
-      'Content-Type: application/json; charset=utf-8\r\n' +
-      `${securityHeaderLines}X-Request-Id: ${randomUUID()}\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
-    // The request line may be unreadable, so the method is not known.
-    countUnroutedResponse(this, 'unknown', answer.status)
-  }
-  socket.destroy()
+  afterEarlierResponses(socket, () => {
+    if (socket.writable) {
+      const body = JSON.stringify(errorBody(answer, answer.status))
+      socket.write(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n` +
+        'Content-Type: application/json; charset=utf-8\r\n' +
+        `${securityHeaderLines}X-Request-Id: ${randomUUID()}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+      // The request line may be unreadable, so the method is not known.
+      countUnroutedResponse(this, 'unknown', answer.status)
+    }
+    socket.destroy()
+  })
 }
 
 interface PendingResponse {
   headersSent: boolean
   req?: { complete: boolean }
+  once: (event: 'finish', listener: () => void) => void
+}
+
+function pendingResponse (socket: Socket): PendingResponse | null {
+  return (socket as Socket & { _httpMessage?: PendingResponse | null })._httpMessage ?? null
 }
 
 /**
- * Returns true when a response written now reaches the client as the
- * response to the failed request: when no response is pending, or when
- * the pending one has not started and belongs to the request whose body
- * stalled. A response pending for an earlier, complete request, as after
- * valid pipelined requests, would read as that request's response.
+ * Calls `next` once a response written then reaches the client as the
+ * response to the failed request, that is when no response is pending or
+ * when the pending one has not started and belongs to the request whose
+ * body stalled. Until then, the responses of earlier, complete requests
+ * of the connection, such as valid pipelined requests, go out first, so
+ * that the error does not read as one of them.
  */
-function errorIsNextResponse (socket: Socket): boolean {
-  const { _httpMessage: pending } = socket as Socket & { _httpMessage?: PendingResponse | null }
-  if (pending === undefined || pending === null) return true
-  return !pending.headersSent && pending.req?.complete === false
+function afterEarlierResponses (socket: Socket, next: () => void): void {
+  let called = false
+  const finish = (): void => {
+    if (called) return
+    called = true
+    clearTimeout(timer)
+    socket.off('close', finish)
+    next()
+  }
+  const timer = setTimeout(finish, earlierResponsesTimeoutMs).unref()
+  socket.once('close', finish)
+  const check = (): void => {
+    const pending = pendingResponse(socket)
+    if (socket.destroyed || pending === null || (!pending.headersSent && pending.req?.complete === false)) {
+      finish()
+      return
+    }
+    // Node.js hands the socket to the next queued response on 'finish'.
+    pending.once('finish', () => { setImmediate(check) })
+  }
+  check()
 }
 
 /**
