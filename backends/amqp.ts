@@ -121,8 +121,10 @@ class ConfirmPublisher {
       if (typeof id === 'string') link.returned.add(id)
     })
     channel.on('error', (err: Error) => {
+      // The failed publish carries this reason into its DeliveryError,
+      // which the consumer logs with the message's ids.
       link.closeReason = err
-      this.#logger.warn({ err }, 'amqp receiver channel closed by the broker')
+      this.#logger.debug({ err }, 'amqp receiver channel closed by the broker')
     })
     channel.on('close', () => {
       forget()

@@ -319,9 +319,10 @@ interface UnknownVariable {
  * in JavaScript's own properties.
  */
 function unknownVariables (tokens: unknown[][], list: TemplateList | null): UnknownVariable[] {
-  const known: readonly string[] = list === null
-    ? templateVariables
-    : ['.', ...templateItemFields[list], ...templateVariables]
+  const fields: readonly string[] = list === null ? [] : templateItemFields[list]
+  // `{{.}}` is the item itself, text only in a list whose items have no fields.
+  const item = list !== null && fields.length === 0 ? ['.'] : []
+  const known: readonly string[] = [...item, ...fields, ...templateVariables]
   return tokens.flatMap(([kind, value, , , children]) => {
     if (!['name', '&', '{', '#', '^', '>'].includes(kind as string)) return []
     const name = String(value)

@@ -360,6 +360,7 @@ const errorCases: ErrorCase[] = [
       /^\/receivers\/ops\/template\/text: unknown template variable "title\.length"; use one of: type, /.source,
       /^\/receivers\/ops\/template\/text: unknown template variable "ips\.0\.address"; use one of: type, /.source,
       /^\/receivers\/ops\/template\/text: unknown template variable "address\.x" in \{\{#ips\}\}; use one of: address, /.source,
+      /^\/receivers\/ops\/template\/text: unknown template variable "\." in \{\{#ips\}\}; use one of: address, /.source,
       /^\/receivers\/ops\/template\/text: unknown template variable "\."; use one of: type, /.source
     ]
   },
