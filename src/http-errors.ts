@@ -49,9 +49,9 @@ const badRequest: ClientError = {
 }
 
 /**
- * Longest wait for the responses still due to earlier requests of a
- * connection before its error response, in ms. Each is bounded by
- * PUBLISH_TIMEOUT_MS or the route's own work, far below this.
+ * Maximum wait for the responses still due to earlier requests of a
+ * connection before its error response, in ms. A webhook response takes
+ * at most PUBLISH_TIMEOUT_MS (5 s by default) after its body arrived.
  */
 const earlierResponsesTimeoutMs = 30_000
 
@@ -90,12 +90,12 @@ function pendingResponse (socket: Socket): PendingResponse | null {
 }
 
 /**
- * Calls `next` once a response written then reaches the client as the
- * response to the failed request, that is when no response is pending or
- * when the pending one has not started and belongs to the request whose
- * body stalled. Until then, the responses of earlier, complete requests
- * of the connection, such as valid pipelined requests, go out first, so
- * that the error does not read as one of them.
+ * Calls `next` once an error response would reach the client as the
+ * response to the failed request. That is the case when no response is
+ * pending, or when the pending one has not started and belongs to the
+ * request whose body stalled. Until then, the responses of earlier,
+ * complete requests go out first, so that the error does not read as one
+ * of them.
  */
 function afterEarlierResponses (socket: Socket, next: () => void): void {
   let called = false
