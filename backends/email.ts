@@ -3,6 +3,7 @@ import addressparser, { type MailboxAddress } from 'nodemailer/lib/addressparser
 import { DeliveryError } from '../src/errors.js'
 import { redactUrl } from '../src/logger.js'
 import { renderEmail } from '../src/render/email.js'
+import { printableAscii } from '../src/render/text.js'
 import type { EmailReceiver } from '../src/routing/types.js'
 import type { BackendFactory, Delivery } from './backend.js'
 import { renderOrReject } from './render.js'
@@ -39,7 +40,7 @@ export function classifySmtpError (error: unknown): DeliveryError {
   const retryable = status === undefined
     ? code === undefined || !permanentCodes.has(code)
     : status < 500
-  const reason = String(failure.message ?? error).replace(/[^\x20-\x7e]+/g, ' ').trim()
+  const reason = printableAscii(String(failure.message ?? error))
   return new DeliveryError(`SMTP delivery failed: ${reason.slice(0, 200)}`, {
     retryable,
     status,
@@ -74,7 +75,7 @@ interface SentInfo {
 function refusedRecipients (info: SentInfo, total: number, reached: Set<string>): DeliveryError {
   const refusals = info.rejectedErrors ?? []
   const retryable = refusals.length === 0 || refusals.some((failure) => classifySmtpError(failure).retryable)
-  const details = refusals.map((failure) => String(failure.message ?? '').replace(/[^\x20-\x7e]+/g, ' ').trim())
+  const details = refusals.map((failure) => printableAscii(String(failure.message ?? '')))
   const reason = details.length > 0 ? details.join('; ') : info.rejected.map(String).join(', ')
   return new DeliveryError(`SMTP server refused ${info.rejected.length} of ${total} recipients: ${reason.slice(0, 300)}`, {
     retryable,

@@ -1,6 +1,7 @@
 import { request as undiciRequest } from 'undici'
 import { DeliveryError } from '../src/errors.js'
 import { redactUrl } from '../src/logger.js'
+import { printableAscii } from '../src/render/text.js'
 
 /*
  * HTTP delivery shared by every backend that calls an HTTP API, so that
@@ -71,9 +72,8 @@ export function describeBody (body: string): string {
       reason = code === undefined ? String(message) : `${String(code)} ${String(message)}`
     }
   } catch {}
-  // Only printable ASCII, so a hostile server cannot put control characters in logs.
-  const printable = reason.replace(/[^\x20-\x7e]+/g, ' ').trim()
-  return printable.slice(0, maxReasonLength)
+  // A hostile server cannot put control characters in logs.
+  return printableAscii(reason).slice(0, maxReasonLength)
 }
 
 export function isRetryableStatus (status: number): boolean {

@@ -15,10 +15,10 @@ import {
   ShuttingDownError,
   UnsupportedMediaTypeError
 } from './errors.js'
-import { clientErrorHandler, errorBody, notFoundHandler, readBodiesAsBytes, rejectExpectation } from './http-errors.js'
+import { clientErrorHandler, errorBody, httpBasics } from './http-errors.js'
 import { loggerOptions } from './logger.js'
 import { describeInvalidBody, type SchemaIssue } from './notifications/schema.js'
-import { applySecurityHeaders, securityHeaders } from './security-headers.js'
+import { applySecurityHeaders } from './security-headers.js'
 
 export interface AppOptions {
   env: NodeJS.ProcessEnv
@@ -38,10 +38,7 @@ async function appPlugin (fastify: FastifyInstance, options: AppOptions): Promis
     if (closing) reply.header('connection', 'close')
   })
   fastify.setErrorHandler(handleError)
-  readBodiesAsBytes(fastify)
-  fastify.server.on('checkExpectation', rejectExpectation(fastify))
-  fastify.setNotFoundHandler(notFoundHandler('the webhook endpoint is POST /v1/webhook'))
-  await fastify.register(securityHeaders)
+  await fastify.register(httpBasics, { routes: 'the webhook endpoint is POST /v1/webhook' })
   await fastify.register(configPlugin, { env: options.env })
   await fastify.register(metricsPlugin)
   await fastify.register(signaturePlugin)

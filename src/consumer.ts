@@ -6,10 +6,9 @@ import type { Backend } from '../backends/backend.js'
 import { createBackend } from '../backends/registry.js'
 import { metricsHandler } from '../plugins/metrics.js'
 import { loadConfig, type Config } from './config.js'
-import { clientErrorHandler, notFoundHandler, readBodiesAsBytes, rejectExpectation } from './http-errors.js'
+import { clientErrorHandler, httpBasics } from './http-errors.js'
 import { loggerOptions } from './logger.js'
 import { createConsumerMetrics } from './metrics.js'
-import { securityHeaders } from './security-headers.js'
 import { DeliveryConsumer } from './pipeline/consumer.js'
 import { loadRouting } from './routing/load.js'
 import { closeOnSignal, exitOnConfigError, listenError } from './server.js'
@@ -75,16 +74,13 @@ export async function startConsumer (options: StartConsumerOptions): Promise<Con
 function buildConsumerHttp (consumer: DeliveryConsumer, registry: Registry): FastifyInstance {
   // Probes and scrapes come every few seconds, so requests are not logged.
   const http = Fastify({ logger: false, clientErrorHandler })
-  readBodiesAsBytes(http)
-  http.server.on('checkExpectation', rejectExpectation(http as unknown as FastifyInstance))
-  void http.register(securityHeaders)
+  void http.register(httpBasics, { routes: 'the consumer serves GET /healthz, /readyz and /metrics' })
   http.get('/healthz', async () => ({ status: 'ok' }))
   http.get('/readyz', async (request, reply) => {
     if (consumer.ready) return { status: 'ready' }
     return await reply.code(503).send({ status: 'not ready', message: 'not consuming: the message broker is unreachable or blocks publishing' })
   })
   http.get('/metrics', metricsHandler(registry))
-  http.setNotFoundHandler(notFoundHandler('the consumer serves GET /healthz, /readyz and /metrics'))
   return http as unknown as FastifyInstance
 }
 

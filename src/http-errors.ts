@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto'
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
 import { countUnroutedResponse } from '../plugins/metrics.js'
 import { NotFoundError } from './errors.js'
-import { applySecurityHeaders, securityHeaderLines } from './security-headers.js'
+import { applySecurityHeaders, securityHeaderLines, securityHeaders } from './security-headers.js'
 
 /** Builds the JSON body of an error response: `{error, code, message}`. */
 export function errorBody (error: { code?: string, message: string }, status: number, extra: object = {}): object {
@@ -15,7 +16,7 @@ export function errorBody (error: { code?: string, message: string }, status: nu
  * Returns a handler that responds to an unknown route with a JSON 404 whose
  * message names the routes the program serves.
  */
-export function notFoundHandler (routes: string) {
+function notFoundHandler (routes: string) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const error = new NotFoundError(request.method, request.url.split('?')[0], routes)
     return await reply.code(404).send(errorBody(error, 404))
@@ -126,7 +127,7 @@ function afterEarlierResponses (socket: Socket, next: () => void): void {
  * its own status, and the webhook's signature covers the exact bytes
  * received.
  */
-export function readBodiesAsBytes (fastify: FastifyInstance): void {
+function readBodiesAsBytes (fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers()
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
     done(null, body)
@@ -140,7 +141,7 @@ export function readBodiesAsBytes (fastify: FastifyInstance): void {
  * handler, and without a listener it sends 417 with an empty body and no
  * security headers.
  */
-export function rejectExpectation (fastify: FastifyInstance) {
+function rejectExpectation (fastify: FastifyInstance) {
   return (request: IncomingMessage, response: ServerResponse): void => {
     writeExpectationFailed(request, response)
     countUnroutedResponse(fastify, request.method ?? 'unknown', 417)
@@ -162,3 +163,20 @@ function writeExpectationFailed (request: IncomingMessage, response: ServerRespo
   })
   response.end(body)
 }
+
+export interface HttpBasicsOptions {
+  /** The routes the program serves, named in the message of a 404. */
+  routes: string
+}
+
+/**
+ * Gives an instance the HTTP behaviour both programs share: the security
+ * headers, bodies read as bytes, and JSON responses for an unknown route
+ * and an unsupported Expect header.
+ */
+export const httpBasics = fp(async function httpBasics (fastify: FastifyInstance, options: HttpBasicsOptions): Promise<void> {
+  readBodiesAsBytes(fastify)
+  fastify.server.on('checkExpectation', rejectExpectation(fastify))
+  fastify.setNotFoundHandler(notFoundHandler(options.routes))
+  await fastify.register(securityHeaders)
+}, { name: 'http-basics' })

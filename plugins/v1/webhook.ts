@@ -48,7 +48,7 @@ async function parseJson (request: FastifyRequest): Promise<void> {
 
 /** POST /v1/webhook: the endpoint Sqreen sends its notifications to. */
 export default async function webhookRoutes (fastify: FastifyInstance): Promise<void> {
-  // The app reads every body as bytes (readBodiesAsBytes), so that the body
+  // The app reads every body as bytes (httpBasics), so that the body
   // limit is checked first and the signature covers the exact bytes received.
   fastify.addSchema(notificationSchema)
 

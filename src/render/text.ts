@@ -34,6 +34,15 @@ export function escapeInvisible (text: string): string {
     `\\u${(character.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`)
 }
 
+/**
+ * Replaces each run of characters outside printable ASCII with a space, so
+ * that a peer's reply quoted in an error or a log line carries no control
+ * characters.
+ */
+export function printableAscii (text: string): string {
+  return text.replace(/[^\x20-\x7e]+/g, ' ').trim()
+}
+
 /** Cleans each line of a text whose line breaks the relay put there itself. */
 export function cleanLines (text: string): string {
   return text.split(/\r?\n/).map(cleanText).join('\n').trim()

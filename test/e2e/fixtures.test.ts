@@ -58,6 +58,7 @@ test('every fixture reaches slack, e-mail and sms', async (t) => {
   t.equal((await http?.inject({ method: 'GET', url: '/healthz' }))?.statusCode, 200)
   const missing = await http?.inject({ method: 'GET', url: '/status?x=1' })
   t.equal(missing?.statusCode, 404)
+  t.equal(missing?.headers['x-frame-options'], 'DENY', 'the consumer sends the security headers')
   t.same(missing?.json(), {
     error: 'Not Found',
     code: 'RELAY_NOT_FOUND',
