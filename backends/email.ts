@@ -67,19 +67,19 @@ interface SentInfo {
 }
 
 /**
- * Describes recipients the server refused while it took the message for
- * others. The accepted ones go with the error into the retried message,
- * so that a retry or a replay writes only to the refused ones. A retry
- * helps unless every refusal is permanent (5xx).
+ * Builds the error for recipients the server rejected while it took the
+ * message for others. The accepted ones go with the error into the
+ * retried message, so that a retry or a replay writes only to the
+ * rejected ones. A retry helps unless every rejection is permanent (5xx).
  */
-function refusedRecipients (info: SentInfo, total: number, reached: Set<string>): DeliveryError {
-  const refusals = info.rejectedErrors ?? []
-  const retryable = refusals.length === 0 || refusals.some((failure) => classifySmtpError(failure).retryable)
-  const details = refusals.map((failure) => printableAscii(String(failure.message ?? '')))
+function rejectedRecipients (info: SentInfo, total: number, reached: Set<string>): DeliveryError {
+  const failures = info.rejectedErrors ?? []
+  const retryable = failures.length === 0 || failures.some((failure) => classifySmtpError(failure).retryable)
+  const details = failures.map((failure) => printableAscii(String(failure.message ?? '')))
   const reason = details.length > 0 ? details.join('; ') : info.rejected.map(String).join(', ')
-  return new DeliveryError(`SMTP server refused ${info.rejected.length} of ${total} recipients: ${reason.slice(0, 300)}`, {
+  return new DeliveryError(`SMTP server rejected ${info.rejected.length} of ${total} recipients: ${reason.slice(0, 300)}`, {
     retryable,
-    status: typeof refusals[0]?.responseCode === 'number' ? refusals[0].responseCode : undefined,
+    status: typeof failures[0]?.responseCode === 'number' ? failures[0].responseCode : undefined,
     completed: [...reached]
   })
 }
@@ -125,7 +125,7 @@ export const createEmailBackend: BackendFactory<EmailOptions> = (options, logger
         throw classifySmtpError(error)
       }
       for (const address of info.accepted) reached.add(String(address))
-      if (info.rejected.length > 0) throw refusedRecipients(info, mailboxes.length, reached)
+      if (info.rejected.length > 0) throw rejectedRecipients(info, mailboxes.length, reached)
       logger.debug({ messageId, attempt }, 'email sent')
     },
     async close () {

@@ -36,8 +36,8 @@ export const securityHeaders = fp(async function securityHeaders (fastify: Fasti
 }, { name: 'security-headers' })
 
 /**
- * The same headers as raw HTTP header lines, each ending in CRLF, for the
- * responses written by Node.js before a request reaches Fastify.
+ * Header lines of the same headers, each ending in CRLF, for the responses
+ * written before a request reaches Fastify.
  */
 export const securityHeaderLines: string = (() => {
   const lines = new Map<string, string>()

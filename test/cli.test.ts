@@ -218,7 +218,7 @@ test('send prints a body without a final newline', async (t) => {
   t.equal(result.stdout, 'HTTP 200 OK\naccepted\n')
 })
 
-test('send keeps a response from acting on the terminal', async (t) => {
+test('send escapes control characters', async (t) => {
   const server = await startServer(t, (_request, _body, response) => {
     response.end('\u001b[2J\u001b]0;title\u0007ok\u202e\tdone\n')
   })
@@ -226,7 +226,7 @@ test('send keeps a response from acting on the terminal', async (t) => {
   t.equal(result.stdout, 'HTTP 200 OK\n\\u001b[2J\\u001b]0;title\\u0007ok\\u202e\tdone\n')
 })
 
-test('send reads only the start of a long response', async (t) => {
+test('send caps a long response', async (t) => {
   const server = await startServer(t, (_request, _body, response) => {
     response.end('a'.repeat(1024 * 1024))
   })
@@ -234,7 +234,7 @@ test('send reads only the start of a long response', async (t) => {
   t.equal(result.stdout, `HTTP 200 OK\n${'a'.repeat(64 * 1024)}\n`)
 })
 
-test('sign stops at a file that never ends', async (t) => {
+test('sign rejects an endless file', async (t) => {
   const result = await run(['sign', '/dev/zero', '--secret', 's'])
   t.equal(result.code, 1)
   t.equal(result.stderr, 'error: /dev/zero is larger than 67108864 bytes, more than any webhook body\n')

@@ -133,7 +133,7 @@ test('amqp url must be amqp or amqps', async (t) => {
   t.equal(loadConfig({ AMQP_URL: 'amqps://broker.example:5671' }).AMQP_URL, 'amqps://broker.example:5671')
 })
 
-test('amqp url must be one amqplib can use', async (t) => {
+test('amqp url must be usable', async (t) => {
   const cases = [
     { url: 'amqp://127.0.0.1:notaport', message: 'AMQP_URL is not a valid URL: check the host, the port and the percent-encoding of the user and password' },
     { url: 'amqps://rabbit:99999', message: /^AMQP_URL is not a valid URL/ },

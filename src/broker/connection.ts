@@ -180,7 +180,7 @@ export function coalesceFrameWrites (model: ChannelModel): void {
   }
 }
 
-/** Says what to check when connecting to the broker failed. */
+/** Returns what to check when connecting to the broker failed, and whether an operator must act. */
 export function connectFailureFix (err: Error & { code?: unknown }): { fix: string, needsOperator: boolean } {
   const text = `${String(err.code ?? '')} ${err.message}`
   if (/ACCESS[-_]REFUSED/.test(text)) {

@@ -25,7 +25,6 @@ import { deliverMessage } from './worker.js'
 /** Time each backend gets to close when the consumer stops, in ms. */
 const backendCloseTimeoutMs = 2000
 
-
 export interface DeliveryConsumerOptions {
   config: Config
   logger: Logger

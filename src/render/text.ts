@@ -97,9 +97,9 @@ export function escapeHtml (text: string): string {
 }
 
 /**
- * Maximum length of a link the renderers show, in characters. Slack rejects a message
- * whose button URL exceeds 3000 characters, and a link cut short leads
- * nowhere, so a longer one is left out.
+ * Maximum length of a link the renderers show, in characters. Slack
+ * rejects a message whose button URL exceeds 3000 characters, and a link
+ * cut short leads nowhere, so a longer one is left out.
  */
 export const maxUrlLength = 2000
 

@@ -113,24 +113,24 @@ test('connection refused is retryable', async (t) => {
   })
 })
 
-test('refused recipient fails for good', async (t) => {
+test('rejected recipient fails for good', async (t) => {
   const { sink, backend } = await setup(t, {}, { rejectedRecipients: ['security@example.com'] })
   await t.rejects(backend.send(makeDelivery(samples.pulse)), {
     retryable: false,
     status: 550,
     completed: ['oncall@example.com'],
-    message: 'SMTP server refused 1 of 2 recipients: Recipient command failed: 550 No such user here'
+    message: 'SMTP server rejected 1 of 2 recipients: Recipient command failed: 550 No such user here'
   })
   const [mail] = await sink.waitFor(1)
   t.same(mail?.envelopeTo, ['oncall@example.com'], 'the others get the message')
 })
 
-test('retry writes only to refused recipients', async (t) => {
+test('retry writes only to rejected recipients', async (t) => {
   const { sink, backend } = await setup(t)
-  sink.refuseRecipient('security@example.com', { code: 451, message: '4.7.1 Greylisted, try again later' })
+  sink.rejectRecipient('security@example.com', { code: 451, message: '4.7.1 Greylisted, try again later' })
   const delivery = makeDelivery(samples.pulse)
   const failure = await backend.send(delivery).then(() => null, (err: DeliveryError) => err)
-  t.equal(failure?.retryable, true, 'a 4xx refusal is retried')
+  t.equal(failure?.retryable, true, 'a 4xx rejection is retried')
   t.equal(failure?.status, 451)
   t.same(failure?.completed, ['oncall@example.com'])
 
@@ -142,7 +142,7 @@ test('retry writes only to refused recipients', async (t) => {
   t.equal(second?.messageId, first?.messageId, 'the same message')
 })
 
-test('nothing is sent once every recipient has it', async (t) => {
+test('complete delivery sends nothing', async (t) => {
   const { sink, backend } = await setup(t)
   await backend.send(makeDelivery(samples.pulse, { completed: recipients }))
   t.equal(sink.received.length, 0)

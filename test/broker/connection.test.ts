@@ -41,7 +41,7 @@ test('wrong password is an error naming AMQP_URL', async (t) => {
   t.notMatch(JSON.stringify(line), /not-the-password/, 'the password stays out of the log')
 })
 
-test('unknown virtual host is an error naming it', async (t) => {
+test('unknown virtual host is an error', async (t) => {
   const url = new URL(amqpUrl)
   url.pathname = '/no-such-vhost'
   const [line] = await failedLines(url.toString())

@@ -104,7 +104,7 @@ test('explain rejects bodies like the server', async (t) => {
   }
 })
 
-test('explain keeps a broken file from acting on the terminal', async (t) => {
+test('explain escapes a broken file', async (t) => {
   const dir = t.testdir({ 'routes.yml': pulseOnly, 'body.json': '\u001b]0;title\u0007\u001b[2Jnot json' })
   const { code, output } = await run({ env: { ROUTES_FILE: join(dir, 'routes.yml') }, explainFile: join(dir, 'body.json') })
   t.equal(code, 1)

@@ -57,7 +57,7 @@ test('httpUrl accepts only absolute http(s)', async (t) => {
   t.equal(httpUrl(null), null)
 })
 
-test('httpUrl leaves out links too long to follow', async (t) => {
+test('httpUrl drops overlong links', async (t) => {
   const base = 'https://my.sqreen.com/'
   const longest = base + 'a'.repeat(maxUrlLength - base.length)
   t.equal(httpUrl(longest), longest)
