@@ -4,7 +4,7 @@ import { test, type Test } from 'tap'
 import { topologyNames } from '../src/broker/topology.js'
 import { deleteTopology, openConnection, uniquePrefix } from './fixtures/broker.js'
 import { connectionBlockedFrame, connectionUnblockedFrame, startBrokerProxy } from './fixtures/broker-proxy.js'
-import { signedHeaders, startServer, waitUntil } from './fixtures/server.js'
+import { signedHeaders, startServer, startTestServer, waitUntil } from './fixtures/server.js'
 
 interface RawResponse {
   status: number
@@ -106,13 +106,8 @@ test('request during close gets 503 with Retry-After', async (t) => {
 })
 
 test('a blocked broker makes the server unready and answer 503 at once', async (t) => {
-  const prefix = uniquePrefix('blocked')
   const proxy = await startBrokerProxy(t)
-  const server = await startServer({ AMQP_PREFIX: prefix, AMQP_URL: proxy.url, PUBLISH_TIMEOUT_MS: '60000' })
-  t.teardown(async () => {
-    await server.close()
-    await deleteTopology({ prefix })
-  })
+  const { server } = await startTestServer(t, 'blocked', { AMQP_URL: proxy.url, PUBLISH_TIMEOUT_MS: '60000' })
   await waitUntil(() => server.amqp.ready, 10_000, 'the publisher channel')
   const body = '[{"sqreen_payload_type": "test"}]'
   const post = async () => await server.inject({ method: 'POST', url: '/v1/webhook', payload: body, headers: signedHeaders(body) })
@@ -168,12 +163,7 @@ async function sendRawText (port: number, bytes: string): Promise<string> {
 }
 
 test('Node.js rejections get JSON errors', async (t) => {
-  const prefix = uniquePrefix('client-errors')
-  const server = await startServer({ AMQP_PREFIX: prefix })
-  t.teardown(async () => {
-    await server.close()
-    await deleteTopology({ prefix })
-  })
+  const { server } = await startTestServer(t, 'client-errors')
   await server.listen({ host: '127.0.0.1', port: 0 })
   const { port } = server.server.address() as AddressInfo
   await waitUntil(() => server.amqp.ready, 10_000, 'the publisher channel')
@@ -234,12 +224,7 @@ test('Node.js rejections get JSON errors', async (t) => {
 })
 
 test('stalled requests get 408', async (t) => {
-  const prefix = uniquePrefix('stalled')
-  const server = await startServer({ AMQP_PREFIX: prefix, REQUEST_TIMEOUT_MS: '500' })
-  t.teardown(async () => {
-    await server.close()
-    await deleteTopology({ prefix })
-  })
+  const { server } = await startTestServer(t, 'stalled', { REQUEST_TIMEOUT_MS: '500' })
   await server.listen({ host: '127.0.0.1', port: 0 })
   const { port } = server.server.address() as AddressInfo
   const cases = {
@@ -254,12 +239,7 @@ test('stalled requests get 408', async (t) => {
 })
 
 test('a deleted route queue is declared again', async (t) => {
-  const prefix = uniquePrefix('route-deleted')
-  const server = await startServer({ AMQP_PREFIX: prefix })
-  t.teardown(async () => {
-    await server.close()
-    await deleteTopology({ prefix })
-  })
+  const { server, prefix } = await startTestServer(t, 'route-deleted')
   await waitUntil(() => server.amqp.ready, 10_000, 'the publisher channel')
   const connection = await openConnection()
   t.teardown(async () => { await connection.close() })

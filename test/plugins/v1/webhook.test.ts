@@ -5,7 +5,7 @@ import { topologyNames } from '../../../src/broker/topology.js'
 import { sign } from '../../../src/signature.js'
 import { deleteTopology, openConnection, queueDepth, uniquePrefix } from '../../fixtures/broker.js'
 import { fixtureItems, listFixtures, readFixture } from '../../fixtures/sqreen.js'
-import { secret, signedHeaders, startServer, waitUntil } from '../../fixtures/server.js'
+import { secret, signedHeaders, startServer, startTestServer, waitUntil } from '../../fixtures/server.js'
 
 const securityHeaders = {
   'x-content-type-options': 'nosniff',
@@ -14,12 +14,7 @@ const securityHeaders = {
 }
 
 test('webhook status matrix', async (t) => {
-  const prefix = uniquePrefix('webhook')
-  const server = await startServer({ AMQP_PREFIX: prefix, BODY_LIMIT: '4096' })
-  t.teardown(async () => {
-    await server.close()
-    await deleteTopology({ prefix })
-  })
+  const { server, prefix } = await startTestServer(t, 'webhook', { BODY_LIMIT: '4096' })
   await waitUntil(() => server.amqp.ready, 10_000, 'the publisher channel')
   const route = topologyNames(prefix).route
   const post = async (body: string | Buffer, requestHeaders: Record<string, string>) =>
@@ -156,12 +151,7 @@ test('webhook status matrix', async (t) => {
 })
 
 test('batch of 1000 is confirmed', async (t) => {
-  const prefix = uniquePrefix('batch')
-  const server = await startServer({ AMQP_PREFIX: prefix })
-  t.teardown(async () => {
-    await server.close()
-    await deleteTopology({ prefix })
-  })
+  const { server, prefix } = await startTestServer(t, 'batch')
   await waitUntil(() => server.amqp.ready)
   const items = Array.from({ length: 1000 }, (_, index) => ({ sqreen_payload_type: 'security_event', index }))
   const body = JSON.stringify(items)
@@ -172,12 +162,7 @@ test('batch of 1000 is confirmed', async (t) => {
 })
 
 test('every fixture is accepted with its headers', async (t) => {
-  const prefix = uniquePrefix('fixtures')
-  const server = await startServer({ AMQP_PREFIX: prefix, SQREEN_WEBHOOK_SECRET: `old-secret,${secret}` })
-  t.teardown(async () => {
-    await server.close()
-    await deleteTopology({ prefix })
-  })
+  const { server, prefix } = await startTestServer(t, 'fixtures', { SQREEN_WEBHOOK_SECRET: `old-secret,${secret}` })
   await waitUntil(() => server.amqp.ready)
   let expected = 0
   for (const name of listFixtures()) {
@@ -225,12 +210,7 @@ test('503 with Retry-After while the broker is unreachable', async (t) => {
 })
 
 test('metrics count accepted notifications', async (t) => {
-  const prefix = uniquePrefix('metrics')
-  const server = await startServer({ AMQP_PREFIX: prefix })
-  t.teardown(async () => {
-    await server.close()
-    await deleteTopology({ prefix })
-  })
+  const { server } = await startTestServer(t, 'metrics')
   await waitUntil(() => server.amqp.ready)
   const body = '[{"sqreen_payload_type": "pulse"}, {"sqreen_payload_type": "pulse"}]'
   await server.inject({ method: 'POST', url: '/v1/webhook', payload: body, headers: signedHeaders(body) })
