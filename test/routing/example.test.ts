@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -99,19 +99,23 @@ test('test notifications reach only integrations', async (t) => {
   }
 })
 
-test('synthetic v2 account takeover pages on-call', async (t) => {
+/**
+ * The captured v2 incident, retyped as an account takeover: incidents name
+ * their application by id only and carry no environment.
+ */
+function accountTakeoverIncident (applicationId: string): Record<string, unknown> {
+  const [scan] = fixtureItems('http_scan_v2__raphael-thibierge_sqreen_webhooks_to_sms.json')
+  const message = { ...(scan?.message as Record<string, unknown>), application_id: applicationId }
+  return { ...scan, message_type: 'account_takeover', message }
+}
+
+test('v2 account takeover pages on-call by application id', async (t) => {
   const table = loadRoutesFile(exampleFile, exampleEnv())
-  const incident = {
-    message_id: null,
-    api_version: '2',
-    message_type: 'account_takeover',
-    message: { application_id: 'other', environment: 'production' }
-  }
-  const staging = { ...incident, message: { environment: 'staging' } }
-  t.same(explain(table, [incident, staging]).map((result) => result.receivers), [
-    ['oncall-sms', 'security-slack'],
-    ['log', 'siem']
-  ])
+  const production = accountTakeoverIncident('5fd7a1c03e2b4f0012c0ffee')
+  const other = accountTakeoverIncident('5fca38cd4d2bfc001e0b60d4')
+  const [paged, ignored] = explain(table, [production, other])
+  t.same(paged?.receivers, ['oncall-sms', 'security-slack'], 'production application')
+  t.same(ignored?.receivers, ['log', 'siem'], 'another application')
 })
 
 test('admin app events also follow later routes', async (t) => {
@@ -138,6 +142,33 @@ test('risky production goes on to tor route', async (t) => {
   const [result] = explain(table, [event])
   t.same(result?.routes, ['risky-production', 'tor-or-blocked'])
   t.same(result?.receivers, ['security-slack', 'siem', 'security-bus'])
+})
+
+/** Returns the routes file shown in the README's "Receivers and routes" section. */
+function readmeRoutes (): string {
+  const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8')
+  const section = readme.slice(readme.indexOf('## Receivers and routes'))
+  const block = /```yaml\n([\s\S]*?)```/.exec(section)
+  if (block?.[1] === undefined) throw new Error('README has no routes example')
+  return block[1]
+}
+
+test('README routes example covers its cases', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'relay-readme-routes-'))
+  const file = join(dir, 'routes.yml')
+  writeFileSync(file, readmeRoutes())
+  const table = loadRoutesFile(file, exampleEnv())
+  const items = [
+    'pulse_v1__akshaysharma096_Sqreen-Engineering-Challenge.json',
+    'test_v2__anna-git_SqreenDispatcher.json',
+    'security_event_v2__raphael-thibierge_sqreen_webhooks_to_sms.json'
+  ].flatMap((name) => fixtureItems(name).slice(0, 1))
+  items.push(accountTakeoverIncident('5fd7a1c03e2b4f0012c0ffee'))
+  const [ato, testOnly, admin, v2ato] = explain(table, items)
+  t.same(ato?.receivers, ['oncall-sms', 'security-slack'], 'production pulse pages on-call')
+  t.same(testOnly?.receivers, ['integrations'], 'test notification')
+  t.same(admin?.receivers, ['admins-slack', 'admins-email'], 'admin application')
+  t.same(v2ato?.receivers, ['oncall-sms', 'security-slack'], 'v2 incident pages on-call')
 })
 
 test('example table output hides secrets', async (t) => {
