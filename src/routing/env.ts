@@ -1,5 +1,6 @@
 import { splitList, type Config } from '../config.js'
 import { ConfigError } from '../errors.js'
+import { emailAddressProblem, phoneNumberProblem, type FormatCheck } from './addresses.js'
 import { buildRoutingTable } from './table.js'
 import type { ReceiverSpec, RoutingTable } from './types.js'
 
@@ -29,8 +30,8 @@ function emailReceiver (config: Config): ReceiverSpec | undefined {
     name: 'email',
     type: 'email',
     smtpUrl: smtpUrl as string,
-    from: from as string,
-    to: recipients('EMAIL_TO', to, /@/, 'e-mail addresses')
+    from: checked('EMAIL_FROM', from as string, emailAddressProblem),
+    to: recipients('EMAIL_TO', to, emailAddressProblem, 'e-mail addresses')
   }
 }
 
@@ -48,14 +49,20 @@ function smsReceiver (config: Config): ReceiverSpec | undefined {
     accountSid: group.TWILIO_ACCOUNT_SID as string,
     authToken: group.TWILIO_AUTH_TOKEN as string,
     from: group.TWILIO_FROM as string,
-    to: recipients('SMS_TO', group.SMS_TO, /^\+[1-9][0-9]{1,14}$/, 'E.164 numbers such as +33612345678'),
+    to: recipients('SMS_TO', group.SMS_TO, phoneNumberProblem, 'E.164 numbers such as +33612345678'),
     apiUrl: config.TWILIO_API_URL
   }
 }
 
-function recipients (name: string, value: string | undefined, pattern: RegExp, expected: string): string[] {
+function checked (name: string, value: string, check: FormatCheck): string {
+  const problem = check(value)
+  if (problem !== null) throw new ConfigError(`${name} ${problem} (got ${JSON.stringify(value)})`)
+  return value
+}
+
+function recipients (name: string, value: string | undefined, check: FormatCheck, expected: string): string[] {
   const list = splitList(value)
-  const invalid = list.filter((item) => !pattern.test(item))
+  const invalid = list.filter((item) => check(item) !== null)
   if (list.length === 0 || invalid.length > 0) {
     const got = invalid.length > 0 ? ` (got ${JSON.stringify(invalid.join(','))})` : ''
     throw new ConfigError(`${name} must be a comma-separated list of ${expected}${got}`)

@@ -5,6 +5,7 @@ import { parseDocument } from 'yaml'
 import { ConfigError } from '../errors.js'
 import { amqpUrlProblem, configSchema, splitList } from '../config.js'
 import { isTemplateList, templateItemFields, templateVariables, type TemplateList } from '../render/template.js'
+import { emailAddressProblem, phoneNumberProblem, type FormatCheck } from './addresses.js'
 import { compileRoutingTable, type RouteSpec } from './table.js'
 import { routesConfigError, validateRoutesDocument, type ConfigIssue } from './schema.js'
 import type { ReceiverSpec, ReceiverType, RoutingTable, TemplateSpec } from './types.js'
@@ -39,9 +40,6 @@ const secrets: Partial<Record<ReceiverType, { key: string, kind: 'whole' | 'url'
   amqp: { key: 'url', kind: 'url', required: false }
 }
 
-/** Returns what is wrong with a setting's value, or null when it is valid. */
-type FormatCheck = (value: string) => string | null
-
 function matching (pattern: RegExp, problem: string): FormatCheck {
   return (value) => pattern.test(value) ? null : problem
 }
@@ -68,9 +66,9 @@ const amqpUrl = matching(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL')
 const formats: Record<string, FormatCheck> = {
   'slack.webhook_url': httpUrl,
   'email.smtp_url': matching(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL'),
-  'email.from': matching(/@/, 'must be an e-mail address'),
-  'email.to': matching(/@/, 'must be an e-mail address'),
-  'sms.to': matching(/^\+[1-9][0-9]{1,14}$/, 'must be an E.164 number such as +33612345678'),
+  'email.from': emailAddressProblem,
+  'email.to': emailAddressProblem,
+  'sms.to': phoneNumberProblem,
   'sms.api_url': httpUrl,
   'webhook.url': httpUrl,
   'webhook.signature_header': signatureHeaderProblem,

@@ -78,6 +78,16 @@ const partialGroups = [
     message: 'SMS_TO must be a comma-separated list of E.164 numbers such as +33612345678 (got "0612345678")'
   },
   {
+    name: 'e-mail from an invalid sender',
+    env: { ...email, EMAIL_FROM: 'not-an-address' },
+    message: 'EMAIL_FROM must be an e-mail address such as alerts@example.com (got "not-an-address")'
+  },
+  {
+    name: 'e-mail to an address without domain',
+    env: { ...email, EMAIL_TO: 'alice@example.com, bob@' },
+    message: 'EMAIL_TO must be a comma-separated list of e-mail addresses (got "bob@")'
+  },
+  {
     name: 'e-mail without a valid address',
     env: { ...email, EMAIL_TO: ' , , ' },
     message: 'EMAIL_TO must be a comma-separated list of e-mail addresses'

@@ -300,12 +300,22 @@ const errorCases: ErrorCase[] = [
   {
     name: 'invalid sender address',
     yaml: 'receivers:\n  ops: { type: email, smtp_url: "smtp://mail.example.com", from: relay, to: [b@example.com] }\n' + logRoute,
-    errors: ['/receivers/ops/from: must be an e-mail address (got "relay"); fix the value']
+    errors: ['/receivers/ops/from: must be an e-mail address such as alerts@example.com (got "relay"); fix the value']
+  },
+  {
+    name: 'two sender addresses',
+    yaml: 'receivers:\n  ops: { type: email, smtp_url: "smtp://mail.example.com", from: "a@example.com, b@example.com", to: [c@example.com] }\n' + logRoute,
+    errors: ['/receivers/ops/from: must be one e-mail address (got "a@example.com, b@example.com"); fix the value']
+  },
+  {
+    name: 'recipient without domain',
+    yaml: 'receivers:\n  ops: { type: email, smtp_url: "smtp://mail.example.com", from: "Relay <a@example.com>", to: [b@example.com, "c@"] }\n' + logRoute,
+    errors: ['/receivers/ops/to: must be an e-mail address such as alerts@example.com (got "c@"); fix the value']
   },
   {
     name: 'invalid AMQP URL',
     yaml: 'receivers:\n  ops: { type: amqp, url: "http://broker", exchange: x, routing_key: k }\n' + logRoute,
-    errors: ['/receivers/ops/url: must be an amqp:// or amqps:// URL; fix the value']
+    errors: ['/receivers/ops/url: must be an amqp:// or amqps:// URL (got "http://broker"); fix the value']
   },
   {
     name: 'signature in a header the request needs',
