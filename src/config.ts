@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv'
 import envSchema from 'env-schema'
 import { ConfigError } from './errors.js'
+import { redactInvalidUrl } from './logger.js'
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
@@ -203,7 +204,7 @@ export function describeEnvError (
       return `${String(error.params.missingProperty)} is required but not set`
     }
     const name = error.instancePath.replace(/^\//, '')
-    const value = JSON.stringify(isSecret(name) ? '[redacted]' : env[name])
+    const value = JSON.stringify(shownValue(name, env[name]))
     return `${name} ${describeProblem(name, error, env[name], schema)} (got ${value})`
   }).join('; ')
 }
@@ -236,8 +237,11 @@ const patternProblems: Record<string, string> = {
   RETRY_TIERS_MS: `must be a comma-separated list of delays in milliseconds, each at least ${minRetryDelayMs}`
 }
 
-function isSecret (name: string): boolean {
-  return /SECRET|TOKEN|PASSWORD|URL/.test(name)
+/** The value of an invalid variable as an error message may show it. */
+function shownValue (name: string, value: string | undefined): string | undefined {
+  if (/SECRET|TOKEN|PASSWORD/.test(name)) return '[redacted]'
+  if (name.endsWith('_URL') && value !== undefined) return redactInvalidUrl(value)
+  return value
 }
 
 export function retryTiers (config: Config): number[] {

@@ -46,3 +46,16 @@ export function redactUrl (value: string): string {
     return '[invalid url]'
   }
 }
+
+/**
+ * Shows a URL setting that failed validation without the parts that can
+ * hold a credential: the user information, and the path and query, which
+ * carry the secret of a Slack webhook. The scheme and host stay, so that a
+ * typing mistake can be seen, e.g. `hooks.slack.com/[redacted]`.
+ */
+export function redactInvalidUrl (value: string): string {
+  const [, scheme = '', authority = '', rest = ''] = /^([^:/?#]*:\/\/)?([^/?#]*)([\s\S]*)$/.exec(value) ?? []
+  const at = authority.lastIndexOf('@')
+  const host = at === -1 ? authority : `[redacted]@${authority.slice(at + 1)}`
+  return `${scheme}${host}${rest === '' ? '' : '/[redacted]'}`
+}

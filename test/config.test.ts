@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
 import { test } from 'tap'
 import configPlugin from '../plugins/config.js'
@@ -87,9 +89,25 @@ test('every invalid variable is named in one line', async (t) => {
     'RETRY_AFTER_SECONDS must be an integer in decimal digits, such as 5 (got "1e3")')
 })
 
+test('invalid URLs are shown without credentials', async (t) => {
+  const cases = [
+    { env: { SLACK_WEBHOOK_URL: 'hooks.slack.com/services/T0/B0/secret' }, shown: 'hooks.slack.com/[redacted]' },
+    { env: { SMTP_URL: 'mail.example.com' }, shown: 'mail.example.com' },
+    { env: { SMTP_URL: 'relay:password@mail.example.com:587' }, shown: '[redacted]@mail.example.com:587' },
+    { env: { TWILIO_API_URL: 'ftp://user:password@api.example/path?q' }, shown: 'ftp://[redacted]@api.example/[redacted]' }
+  ]
+  for (const { env, shown } of cases) {
+    const name = Object.keys(env).join()
+    const error = t.throws(() => loadConfig(env)) as Error
+    t.match(error.message, `(got "${shown}")`, name)
+    t.notMatch(error.message, /secret|password/, `${name}: no credential in the message`)
+  }
+})
+
 test('secret values are not echoed', async (t) => {
-  t.throws(() => loadConfig({ SLACK_WEBHOOK_URL: 'hooks.slack.com/x' }), {
-    message: 'SLACK_WEBHOOK_URL must be an http:// or https:// URL (got "[redacted]")'
+  const schema = { type: 'object', properties: { TWILIO_AUTH_TOKEN: { type: 'string', minLength: 32 } } } as const
+  t.throws(() => loadConfig({ TWILIO_AUTH_TOKEN: 'short-token' }, schema), {
+    message: 'TWILIO_AUTH_TOKEN must NOT have fewer than 32 characters (got "[redacted]")'
   })
 })
 
@@ -175,4 +193,10 @@ test('delays above the timer limit are rejected', async (t) => {
     message: 'RETRY_TIERS_MS must be a comma-separated list of delays in milliseconds, each at most 2147483647 (got "1000,2147483648")'
   })
   t.same(loadConfig({ RETRY_TIERS_MS: '1000,2147483647' }).RETRY_TIERS_MS, '1000,2147483647')
+})
+
+test('.env.example lists every variable', async (t) => {
+  const example = readFileSync(fileURLToPath(new URL('../.env.example', import.meta.url)), 'utf8')
+  const listed = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]))
+  for (const name of Object.keys(configSchema.properties)) t.ok(listed.has(name), name)
 })

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path'
 import mustache from 'mustache'
 import { parseDocument } from 'yaml'
 import { ConfigError } from '../errors.js'
+import { redactInvalidUrl } from '../logger.js'
 import { amqpUrlProblem, configSchema, splitList } from '../config.js'
 import { isTemplateList, templateItemFields, templateVariables, type TemplateList } from '../render/template.js'
 import { emailAddressProblem, phoneNumberProblem, type FormatCheck } from './addresses.js'
@@ -272,8 +273,9 @@ function checkFormats (
       if (item === '') return
       const problem = format(item)
       if (problem === null) return
-      const shown = secrets[type]?.key === key ? '' : ` (got ${JSON.stringify(item)})`
-      context.issues.push({ path: `${path}/${key}`, problem: `${problem}${shown}`, fix: 'fix the value' })
+      // Every secret with a format check is a URL.
+      const shown = secrets[type]?.key === key ? redactInvalidUrl(item) : item
+      context.issues.push({ path: `${path}/${key}`, problem: `${problem} (got ${JSON.stringify(shown)})`, fix: 'fix the value' })
     })
   }
 }

@@ -283,7 +283,7 @@ const errorCases: ErrorCase[] = [
     name: 'Slack URL from env not http',
     yaml: 'receivers:\n  ops: { type: slack, webhook_url: "${URL}" }\n' + logRoute,
     env: { URL: 'hooks.slack.com/services/T0/B0/x' },
-    errors: ['/receivers/ops/webhook_url: must be an http:// or https:// URL; fix the value']
+    errors: ['/receivers/ops/webhook_url: must be an http:// or https:// URL (got "hooks.slack.com/[redacted]"); fix the value']
   },
   {
     name: 'invalid phone numbers',
@@ -326,7 +326,13 @@ const errorCases: ErrorCase[] = [
   {
     name: 'AMQP URL amqplib cannot use',
     yaml: 'receivers:\n  ops: { type: amqp, url: "amqp://127.0.0.1:notaport", exchange: x, routing_key: k }\n' + logRoute,
-    errors: ['/receivers/ops/url: is not a valid URL: check the host, the port and the percent-encoding of the user and password; fix the value']
+    errors: ['/receivers/ops/url: is not a valid URL: check the host, the port and the percent-encoding of the user and password (got "amqp://127.0.0.1:notaport"); fix the value']
+  },
+  {
+    name: 'SMTP URL with a password and a wrong scheme',
+    yaml: 'receivers:\n  ops: { type: email, smtp_url: "mail://relay:${P}@mail.example.com", from: a@example.com, to: [b@example.com] }\n' + logRoute,
+    env: { P: 'smtp-password' },
+    errors: ['/receivers/ops/smtp_url: must be an smtp:// or smtps:// URL (got "mail://[redacted]@mail.example.com"); fix the value']
   },
   {
     name: 'invalid exchange name',
