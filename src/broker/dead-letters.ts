@@ -40,6 +40,8 @@ export interface DeadLetterResult {
   handled: DeadLetter[]
   /** Messages a replay left parked because their receiver is not configured. */
   unknownReceiver: DeadLetter[]
+  /** Matching messages left alone because the limit was reached. */
+  beyondLimit: number
 }
 
 export type DeadLetterAction = 'list' | 'replay' | 'purge'
@@ -97,7 +99,7 @@ export async function processDeadLetters (
   filter: DeadLetterFilter
 ): Promise<DeadLetterResult> {
   const publisher = new ConfirmPublisher(channel)
-  const result: DeadLetterResult = { handled: [], unknownReceiver: [] }
+  const result: DeadLetterResult = { handled: [], unknownReceiver: [], beyondLimit: 0 }
   // A failed operation closes the channel and also emits 'error'; the
   // rejected promise carries the same failure to the caller.
   channel.on('error', () => {})
@@ -124,8 +126,9 @@ export async function processDeadLetters (
     const message = await channel.get(names.deadLetters, { noAck: false })
     if (message === false) break
     const letter = describeDeadLetter(message)
-    const selected = result.handled.length + result.unknownReceiver.length < filter.limit &&
-      (filter.receiver === undefined || letter.receiver === filter.receiver)
+    const matches = filter.receiver === undefined || letter.receiver === filter.receiver
+    const selected = matches && result.handled.length + result.unknownReceiver.length < filter.limit
+    if (matches && !selected) result.beyondLimit++
     const receiverGone = action === 'replay' && letter.receiver !== '' &&
       filter.receivers !== undefined && !filter.receivers.has(letter.receiver)
     let published: Promise<void>

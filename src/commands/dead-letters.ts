@@ -100,6 +100,10 @@ async function runDeadLetters (
   for (const letter of letters) io.stdout(`${options.json === true ? asJson(letter) : asLine(letter)}\n`)
   const verb = { list: 'listed', replay: 'replayed', purge: 'purged' }[action]
   if (options.json !== true) io.stdout(`${letters.length} message(s) ${verb}\n`)
+  if (result.beyondLimit > 0) {
+    io.stderr(`note: ${result.beyondLimit} more matching message(s) left as they are, past --limit ${limit}; ` +
+      'raise --limit to include them\n')
+  }
   if (result.unknownReceiver.length > 0) {
     const unconfigured = [...new Set(result.unknownReceiver.map((letter) => letter.receiver))].join(', ')
     io.stderr(`warning: ${result.unknownReceiver.length} message(s) left parked: no receiver named ${unconfigured} is ` +
