@@ -9,6 +9,8 @@ import { promisify } from 'node:util'
 import type { Command } from 'commander'
 import { test, type Test } from 'tap'
 import { buildProgram, ignoreClosedPipe, runCli } from '../src/cli.js'
+import { consumerVariables, serverVariables } from '../src/commands/run.js'
+import { configSchema } from '../src/config.js'
 import { verifySignature } from '../src/signature.js'
 import { fixtureDir, readFixture, signedVectors } from './fixtures/sqreen.js'
 
@@ -321,6 +323,22 @@ test('--help describes each command', async (t) => {
     t.equal(result.code, 0, `${command} exit code`)
     for (const text of expected) t.match(result.stdout, text, `${command} ${text}`)
   }
+})
+
+test('run commands list their variables', async (t) => {
+  const lists: Record<string, string[]> = {
+    serve: serverVariables,
+    consume: consumerVariables,
+    start: [...serverVariables, ...consumerVariables]
+  }
+  for (const [command, variables] of Object.entries(lists)) {
+    const result = await run([command, '--help'])
+    const help = result.stdout.replace(/\s+/g, ' ')
+    for (const name of variables) t.match(help, name, `${command} ${name}`)
+    t.match(help, 'SIGINT or SIGTERM', `${command} shutdown`)
+  }
+  const named = new Set([...serverVariables, ...consumerVariables].map((name) => name.split(' ')[0]))
+  for (const name of Object.keys(configSchema.properties)) t.ok(named.has(name), `${name} is listed`)
 })
 
 test('check-config exits 0 on a valid environment', async (t) => {
