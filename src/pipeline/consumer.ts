@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib'
 import type { Logger } from 'pino'
@@ -16,11 +17,12 @@ import type { Config } from '../config.js'
 import { retryTiers } from '../config.js'
 import type { ConsumerMetrics } from '../metrics.js'
 import type { RoutingTable } from '../routing/types.js'
+import { PublishError } from '../errors.js'
 import { withTimeout } from '../timeout.js'
 import type { PipelineContext } from './context.js'
-import { DedupStore } from './dedup.js'
+import { DedupStore, type DedupRecord } from './dedup.js'
 import { routeMessage } from './router.js'
-import { deliverMessage } from './worker.js'
+import { attemptLimitMs, deliverMessage } from './worker.js'
 
 /** Time each backend gets to close when the consumer stops, in ms. */
 const backendCloseTimeoutMs = 2000
@@ -42,6 +44,12 @@ const barrierTimeoutMs = 30_000
  * the memory per delivery small.
  */
 const handledRecordTtlMs = 5 * 60_000
+/**
+ * Time a claim on a delivery attempt lasts beyond the attempt's own limit,
+ * so that its owner can store its record, also after a reconnect. Another
+ * process waits this long for a claim whose owner died mid-attempt.
+ */
+const claimMarginMs = 15_000
 
 /**
  * The consumer program's pipeline: the routing stage on the route queue
@@ -60,6 +68,10 @@ export class DeliveryConsumer {
   #stopping = false
   readonly #inFlight = new Set<Promise<void>>()
   #barrier: Promise<void> | null = null
+  /** Identifies this process's claims in the duplicate records stream. */
+  readonly #owner = randomUUID()
+  /** Handled records whose publish failed, stored again after a reconnect. */
+  #unstored: DedupRecord[] = []
 
   constructor (options: DeliveryConsumerOptions) {
     const { config } = options
@@ -178,7 +190,10 @@ export class DeliveryConsumer {
     this.#publisher = new ConfirmPublisher(confirm)
     this.#consumers = []
     this.#barrier = null
-    if (dedup !== undefined) await this.#tailDedupStream(model, dedup.store, dedup.stream)
+    if (dedup !== undefined) {
+      await this.#storeUnstored(this.#publisher, dedup.stream)
+      await this.#tailDedupStream(model, dedup.store, dedup.stream)
+    }
 
     const router = await model.createChannel()
     this.#watch(router)
@@ -274,10 +289,11 @@ export class DeliveryConsumer {
 
   /**
    * Runs one delivery attempt unless it was already handled. After a lost
-   * connection the broker redelivers what was not acknowledged, and a
-   * notification routed twice yields two deliveries with the same message
-   * id, so each handled attempt is recorded in memory and in the stream
-   * before its acknowledgement.
+   * connection the broker redelivers what was not acknowledged, possibly to
+   * another process, and a notification routed twice yields two deliveries
+   * with the same message id. So the attempt is first claimed in the
+   * stream, and each handled attempt is recorded in memory and in the
+   * stream before its acknowledgement.
    */
   async #deliverOnce (
     dedup: NonNullable<PipelineContext['dedup']>,
@@ -288,19 +304,73 @@ export class DeliveryConsumer {
     const attempts = headerNumber(message.properties.headers, headers.attempts) ?? 0
     const replays = headerNumber(message.properties.headers, headers.replays) ?? 0
     const key = `handled:${receiver}:${messageId}:${replays}:${attempts}`
+    const logger = this.#options.logger.child({ receiver, messageId, attempts })
     await dedup.store.withKey(key, async () => {
-      if (dedup.store.verdict(key, messageId) !== 'new') {
-        this.#options.logger.info({ receiver, messageId, attempts }, 'delivery attempt already handled, skipped')
-        return
-      }
+      const leaseMs = attemptLimitMs(this.context, receiver) + claimMarginMs
+      if (!await this.#claim(dedup, key, messageId, leaseMs, logger)) return
       await deliverMessage(this.context, receiver, message)
       const record = { key, messageId, at: Date.now(), ttlMs: handledRecordTtlMs }
       dedup.store.remember(record)
-      // Not awaited: the in-memory record covers this process, and the
-      // stream copy only helps another process that gets a redelivery.
+      // Not awaited: the in-memory record covers this process. A record
+      // whose publish fails is stored again after the reconnect, in time
+      // for a process that waits on this attempt's claim.
       this.#publisher?.publish('', dedup.stream, Buffer.from(JSON.stringify(record)), { messageId: key })
-        .catch((err: unknown) => { this.#options.logger.debug({ err, key }, 'handled record not stored') })
+        .catch((err: unknown) => {
+          logger.debug({ err, key }, 'handled record not stored, kept for the next connection')
+          this.#unstored.push(record)
+        })
     })
+  }
+
+  /**
+   * Claims a delivery attempt for this process. Returns false when the
+   * attempt was handled already. While another process has a live claim,
+   * it waits for that process's record, or for the claim to expire when
+   * the process died mid-attempt.
+   */
+  async #claim (
+    dedup: NonNullable<PipelineContext['dedup']>,
+    key: string,
+    messageId: string,
+    leaseMs: number,
+    logger: Logger
+  ): Promise<boolean> {
+    for (;;) {
+      if (dedup.store.verdict(key, messageId) !== 'new') {
+        logger.info('delivery attempt already handled, skipped')
+        return false
+      }
+      const holder = dedup.store.claimHolder(key)
+      if (holder !== undefined && holder.owner !== this.#owner) {
+        logger.info({ waitMs: holder.expiresAt - Date.now() }, 'delivery attempt claimed by another consumer, waiting')
+        await dedup.store.waitForRecord(key, holder.expiresAt - Date.now())
+        continue
+      }
+      const publisher = this.#publisher
+      if (publisher === null) throw new PublishError('no open confirm channel')
+      const claim = dedup.store.claim(key, this.#owner, leaseMs)
+      try {
+        await publisher.publish('', dedup.stream, claim.content, { messageId: `claim:${key}` })
+        if (await withTimeout(claim.won, barrierTimeoutMs, () => new Error('claim not read back from the stream in time'))) return true
+      } finally {
+        dedup.store.forgetClaim(claim.id)
+      }
+    }
+  }
+
+  /** Publishes the handled records that a lost connection kept from the stream. */
+  async #storeUnstored (publisher: ConfirmPublisher, stream: string): Promise<void> {
+    const now = Date.now()
+    const records = this.#unstored.filter((record) => record.at + (record.ttlMs ?? 0) > now)
+    this.#unstored = []
+    try {
+      await Promise.all(records.map(async (record) => {
+        await publisher.publish('', stream, Buffer.from(JSON.stringify(record)), { messageId: record.key })
+      }))
+    } catch (err) {
+      this.#unstored.push(...records)
+      throw err
+    }
   }
 
   /**

@@ -24,6 +24,29 @@ interface Marker {
   marker: string
 }
 
+/**
+ * A consumer process's claim on one delivery attempt. Claims live in the
+ * same stream as the records, so every process reads them in one order,
+ * and the first live claim on a key wins everywhere.
+ */
+export interface Claim {
+  /** The key of the delivery attempt claimed. */
+  claim: string
+  /** The consumer process that made the claim. */
+  owner: string
+  /** Unique per claim, so its maker recognises it when read back. */
+  id: string
+  at: number
+  /** How long the claim lasts, unless a record for its key arrives first. */
+  ttlMs: number
+}
+
+interface LiveClaim {
+  owner: string
+  id: string
+  expiresAt: number
+}
+
 export type DedupVerdict = 'new' | 'duplicate' | 'already-routed'
 
 /**
@@ -36,6 +59,11 @@ export class DedupStore {
   readonly #records = new Map<string, Entry>()
   readonly #markers = new Map<string, () => void>()
   readonly #locks = new Map<string, Promise<void>>()
+  readonly #claims = new Map<string, LiveClaim>()
+  /** Resolvers of this process's claims not read back yet, by claim id. */
+  readonly #pendingClaims = new Map<string, (won: boolean) => void>()
+  /** Callbacks waiting for a record of a key. */
+  readonly #watchers = new Map<string, Set<() => void>>()
   #lastPrune = 0
 
   constructor (windowMs: number) {
@@ -48,7 +76,7 @@ export class DedupStore {
 
   /** Applies one message read from the stream. Invalid content is ignored. */
   apply (content: Buffer): void {
-    let value: Partial<DedupRecord & Marker>
+    let value: Partial<DedupRecord & Marker & Claim>
     try {
       value = JSON.parse(content.toString('utf8'))
     } catch {
@@ -57,6 +85,10 @@ export class DedupStore {
     if (typeof value.marker === 'string') {
       this.#markers.get(value.marker)?.()
       this.#markers.delete(value.marker)
+      return
+    }
+    if (typeof value.claim === 'string') {
+      this.#applyClaim(value)
       return
     }
     const { key, messageId, at, ttlMs } = value
@@ -68,6 +100,9 @@ export class DedupStore {
     const expiresAt = record.at + Math.min(record.ttlMs ?? this.windowMs, this.windowMs)
     if (expiresAt <= now) return
     this.#records.set(record.key, { messageId: record.messageId, expiresAt })
+    const watchers = this.#watchers.get(record.key)
+    this.#watchers.delete(record.key)
+    for (const notify of watchers ?? []) notify()
     this.#prune(now)
   }
 
@@ -82,6 +117,64 @@ export class DedupStore {
     const marker = randomUUID()
     const seen = new Promise<void>((resolve) => { this.#markers.set(marker, resolve) })
     return { content: Buffer.from(JSON.stringify({ marker })), seen }
+  }
+
+  /**
+   * Creates a claim on `key` to publish to the stream. Its `won` resolves
+   * once the claim is read back: true when no other owner had a live claim
+   * on the key at that point of the stream.
+   */
+  claim (key: string, owner: string, ttlMs: number, now = Date.now()): { id: string, content: Buffer, won: Promise<boolean> } {
+    const claim: Claim = { claim: key, owner, id: randomUUID(), at: now, ttlMs }
+    const won = new Promise<boolean>((resolve) => { this.#pendingClaims.set(claim.id, resolve) })
+    return { id: claim.id, content: Buffer.from(JSON.stringify(claim)), won }
+  }
+
+  /** Stops waiting for a claim that will not be read back, such as one never published. */
+  forgetClaim (id: string): void {
+    this.#pendingClaims.delete(id)
+  }
+
+  /** The live claim on a key, if any. */
+  claimHolder (key: string, now = Date.now()): LiveClaim | undefined {
+    const holder = this.#claims.get(key)
+    return holder !== undefined && holder.expiresAt > now ? holder : undefined
+  }
+
+  /** Resolves when a record of `key` arrives, or after `timeoutMs`. */
+  async waitForRecord (key: string, timeoutMs: number): Promise<void> {
+    let notify = (): void => {}
+    const arrived = new Promise<void>((resolve) => { notify = resolve })
+    const watchers = this.#watchers.get(key) ?? new Set()
+    watchers.add(notify)
+    this.#watchers.set(key, watchers)
+    const timer = setTimeout(notify, Math.max(timeoutMs, 0))
+    try {
+      await arrived
+    } finally {
+      clearTimeout(timer)
+      watchers.delete(notify)
+      if (watchers.size === 0 && this.#watchers.get(key) === watchers) this.#watchers.delete(key)
+    }
+  }
+
+  /**
+   * A claim takes the key unless another owner's claim was still live at
+   * the time the new one was made. Both times come from the records, so
+   * every process that reads the stream decides the same way.
+   */
+  #applyClaim (value: Partial<Claim>): void {
+    const { claim: key, owner, id, at, ttlMs } = value
+    if (typeof key !== 'string' || typeof owner !== 'string' || typeof id !== 'string' ||
+      typeof at !== 'number' || typeof ttlMs !== 'number') return
+    const current = this.#claims.get(key)
+    if (current === undefined || current.expiresAt <= at || current.owner === owner) {
+      this.#claims.set(key, { owner, id, expiresAt: at + ttlMs })
+    }
+    const resolve = this.#pendingClaims.get(id)
+    if (resolve === undefined) return
+    this.#pendingClaims.delete(id)
+    resolve(this.#claims.get(key)?.id === id)
   }
 
   /** Runs `work` after any earlier work on the same key has finished. */
@@ -105,6 +198,9 @@ export class DedupStore {
     this.#lastPrune = now
     for (const [key, entry] of this.#records) {
       if (entry.expiresAt <= now) this.#records.delete(key)
+    }
+    for (const [key, claim] of this.#claims) {
+      if (claim.expiresAt <= now) this.#claims.delete(key)
     }
   }
 }

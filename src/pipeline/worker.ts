@@ -41,7 +41,7 @@ export async function deliverMessage (
     // A backend's own timeout, with its clearer message, fires first; this
     // one stops a backend whose peer keeps the exchange alive but never
     // finishes it. Its late success can mean a second send on the retry.
-    const limitMs = (backend.attemptTimeoutMs ?? context.deliveryTimeoutMs) + attemptGraceMs
+    const limitMs = attemptLimitMs(context, receiver)
     await withTimeout(sending, limitMs, () =>
       new DeliveryError(`${receiver} did not finish the delivery within ${limitMs} ms`, { retryable: true }))
   } catch (err) {
@@ -54,6 +54,12 @@ export async function deliverMessage (
     return count(context, receiver, 'delivered')
   }
   return await handleFailure(context, { receiver, message, failedAttempts: attempt, error, logger })
+}
+
+/** Returns the maximum time, in ms, that a delivery attempt to `receiver` may take before the worker gives up on it. */
+export function attemptLimitMs (context: PipelineContext, receiver: string): number {
+  const backend = context.backends.get(receiver)
+  return (backend?.attemptTimeoutMs ?? context.deliveryTimeoutMs) + attemptGraceMs
 }
 
 function parseQueued (content: Buffer): ReturnType<typeof parseItem> {

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises'
-import { test } from 'tap'
+import { test, type Test } from 'tap'
+import { startConsumer } from '../../src/consumer.js'
 import { closeConnectionsOf, copiesPerReceiver, countCopies, faultItems, newRunId, receivedTexts } from '../fixtures/faults.js'
 import { postSigned, startRelay, type Relay } from '../fixtures/relay.js'
 import { waitUntil } from '../fixtures/server.js'
@@ -18,9 +19,12 @@ async function postUntilAccepted (relay: Relay, body: string): Promise<{ accepte
   return { accepted: false, rejected }
 }
 
-test('connections closed mid-stream', async (t) => {
-  const relay = await startRelay({ label: 'conn-loss' })
-  t.teardown(relay.close)
+/**
+ * Streams `total` notifications through the relay from eight senders and
+ * closes every broker connection of the relay twice on the way. Every
+ * notification must reach each receiver exactly once.
+ */
+async function streamThroughClosedConnections (t: Test, relay: Relay): Promise<void> {
   const runId = newRunId()
   const items = faultItems(runId, 0, total)
   let rejected = 0
@@ -47,7 +51,7 @@ test('connections closed mid-stream', async (t) => {
     return (Object.keys(copiesPerReceiver) as Array<keyof typeof copiesPerReceiver>)
       .every((receiver) => countCopies(runId, texts[receiver]).size === total)
   }
-  await waitUntil(done, 60_000, 'every notification at every receiver')
+  await waitUntil(done, 90_000, 'every notification at every receiver')
   // Leave time for a late duplicate to show up.
   await delay(1500)
   const texts = receivedTexts(relay)
@@ -57,4 +61,21 @@ test('connections closed mid-stream', async (t) => {
     const duplicated = [...counts].filter(([, count]) => count !== copies).map(([index]) => index)
     t.same(duplicated, [], `${receiver} got each notification exactly ${copies} time(s)`)
   }
+}
+
+test('connections closed mid-stream', async (t) => {
+  const relay = await startRelay({ label: 'conn-loss' })
+  t.teardown(relay.close)
+  await streamThroughClosedConnections(t, relay)
+})
+
+test('connections closed under two consumers', async (t) => {
+  const relay = await startRelay({ label: 'conn-loss-two' })
+  t.teardown(relay.close)
+  // A redelivery can reach the other process, which did not see the
+  // first attempt, and a notification can be routed by both.
+  const second = await startConsumer({ env: relay.env })
+  t.teardown(second.close)
+  await waitUntil(() => second.consumer.ready, 15_000, 'the second consumer')
+  await streamThroughClosedConnections(t, relay)
 })

@@ -70,3 +70,82 @@ test('record ttl shortens the window', async (t) => {
   t.equal(store.verdict('long', 'm', now + 59_999), 'already-routed', 'capped by the window')
   t.equal(store.verdict('long', 'm', now + 60_000), 'new')
 })
+
+test('first live claim wins', async (t) => {
+  const store = new DedupStore(60_000)
+  const now = Date.now()
+  const first = store.claim('k', 'a', 10_000, now)
+  const second = store.claim('k', 'b', 10_000, now + 1)
+  store.apply(first.content)
+  store.apply(second.content)
+  t.equal(await first.won, true, 'the claim read first')
+  t.equal(await second.won, false, 'a later claim by another owner')
+  t.equal(store.claimHolder('k', now + 2)?.owner, 'a')
+  t.equal(store.claimHolder('k', now + 10_000), undefined, 'the claim expires')
+})
+
+test('expired claim is taken over', async (t) => {
+  const store = new DedupStore(60_000)
+  const now = Date.now()
+  store.apply(store.claim('k', 'a', 1000, now - 5000).content)
+  const later = store.claim('k', 'b', 1000, now)
+  store.apply(later.content)
+  t.equal(await later.won, true)
+  t.equal(store.claimHolder('k', now)?.owner, 'b')
+})
+
+test('owner may claim again', async (t) => {
+  const store = new DedupStore(60_000)
+  const now = Date.now()
+  store.apply(store.claim('k', 'a', 10_000, now).content)
+  const again = store.claim('k', 'a', 10_000, now + 1)
+  store.apply(again.content)
+  t.equal(await again.won, true)
+})
+
+test('invalid claims are ignored', async (t) => {
+  const store = new DedupStore(60_000)
+  store.apply(Buffer.from(JSON.stringify({ claim: 'k', owner: 'a', id: 'x', at: 'now', ttlMs: 1000 })))
+  store.apply(Buffer.from(JSON.stringify({ claim: 'k', owner: 1, id: 'x', at: Date.now(), ttlMs: 1000 })))
+  t.equal(store.claimHolder('k'), undefined)
+})
+
+test('forgotten claim is not resolved', async (t) => {
+  const store = new DedupStore(60_000)
+  const claim = store.claim('k', 'a', 10_000)
+  let settled = false
+  void claim.won.then(() => { settled = true })
+  store.forgetClaim(claim.id)
+  store.apply(claim.content)
+  await delay(1)
+  t.notOk(settled, 'nobody waits for it any more')
+  t.equal(store.claimHolder('k')?.owner, 'a', 'the claim still counts')
+})
+
+test('waiting ends with the record', async (t) => {
+  const store = new DedupStore(60_000)
+  const started = Date.now()
+  const waiting = store.waitForRecord('k', 10_000)
+  store.apply(record('other', 'm', Date.now()))
+  store.apply(record('k', 'm', Date.now()))
+  await waiting
+  t.ok(Date.now() - started < 5000, 'before the timeout')
+  t.equal(store.verdict('k', 'm'), 'already-routed')
+})
+
+test('waiting ends at the timeout', async (t) => {
+  const store = new DedupStore(60_000)
+  const started = Date.now()
+  await Promise.all([store.waitForRecord('k', 20), store.waitForRecord('k', 20)])
+  t.ok(Date.now() - started >= 15, 'after about the timeout')
+  store.apply(record('k', 'm', Date.now()))
+  t.equal(store.verdict('k', 'm'), 'already-routed', 'a record after the wait still counts')
+})
+
+test('expired claims are pruned', async (t) => {
+  const store = new DedupStore(60_000)
+  const now = Date.now()
+  store.apply(store.claim('old', 'a', 1000, now).content)
+  store.remember({ key: 'r', messageId: 'm', at: now + 5000 }, now + 5000)
+  t.equal(store.claimHolder('old', now), undefined, 'pruned, not only expired')
+})
