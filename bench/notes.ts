@@ -131,8 +131,9 @@ export function findings (results: BenchResults, limit: number): string[] {
   const consumerMicros = (backlog.cpu.consumer ?? Number.NaN) / 100 * 1e6 / backlog.ratePerSecond
   lines.push(`Backlog: the consumer delivered ${fixed(backlog.ratePerSecond)} notifications/s ` +
     `to the stand-in, at ${fixed(consumerMicros)} µs of its CPU per notification. ` +
-    'Each one costs a routing publish and its confirm, a duplicate record published to the ' +
-    'stream and read back, an HTTP POST, and a second stream record. ' +
+    'Each one costs a routing publish and its confirm, a routing record in the duplicate ' +
+    'records stream, a claim on the delivery published to the stream and read back, ' +
+    'an HTTP POST, and a handled record in the stream. ' +
     `CPU: ${cpuText(backlog.cpu, { ...relayNames, bench: 'stand-in' }, cores)}.`)
   lines.push(soakFinding(results))
   return lines.filter((line): line is string => line !== null)
