@@ -40,6 +40,7 @@ async function amqpPublisherPlugin (fastify: FastifyInstance): Promise<void> {
     url: config.AMQP_URL,
     logger: fastify.log as Logger,
     connectionName: `sqreen-relay server ${config.AMQP_PREFIX}`,
+    alarmProbeKey: names.alarmProbe,
     setup: async (model) => {
       const channel = guardChannel(await model.createConfirmChannel())
       await assertIngest(channel, names)

@@ -6,6 +6,9 @@ import { withTimeout } from '../timeout.js'
 /** Time the broker gets to answer a connection or channel close, in ms. */
 export const closeTimeoutMs = 2000
 
+/** Time between two alarm probes, in ms. */
+const alarmProbeIntervalMs = 2000
+
 export interface BrokerOptions {
   url: string
   logger: Logger
@@ -20,6 +23,15 @@ export interface BrokerOptions {
   /** Called when the connection is lost, before the reconnect is scheduled. */
   onDisconnect?: () => void
   maxReconnectDelayMs?: number
+  /**
+   * Routing key for the alarm probe: an empty message published to the
+   * default exchange every few seconds, which no queue receives. During a
+   * memory or disk alarm, RabbitMQ blocks a connection and sends
+   * connection.blocked only once the connection publishes. Without the
+   * probe, an idle connection learns of an alarm only at its next publish.
+   */
+  alarmProbeKey?: string
+  alarmProbeIntervalMs?: number
 }
 
 /**
@@ -32,6 +44,7 @@ export class Broker {
   #model: ChannelModel | null = null
   #blocked = false
   #closing = false
+  #stopProbe = (): void => {}
   readonly #connection: RecoveringChannelModel
   readonly #logger: Logger
 
@@ -78,11 +91,17 @@ export class Broker {
       coalesceFrameWrites(model)
       broker.#model = model
       broker.#blocked = false
+      broker.#stopProbe()
+      if (options.alarmProbeKey !== undefined) {
+        const intervalMs = options.alarmProbeIntervalMs ?? alarmProbeIntervalMs
+        broker.#stopProbe = startAlarmProbe(model, options.alarmProbeKey, intervalMs, () => broker.#blocked)
+      }
       logger.info({ url: target }, 'broker connected')
     })
     connection.on('disconnect', (err: Error) => {
       broker.#model = null
       broker.#blocked = false
+      broker.#stopProbe()
       options.onDisconnect?.()
       logger.warn({ err, url: target }, 'broker connection lost')
     })
@@ -148,8 +167,39 @@ export class Broker {
    */
   async close (): Promise<void> {
     this.#closing = true
+    this.#stopProbe()
     await withTimeout(this.#connection.close(), closeTimeoutMs, () => new Error(`no response from the broker within ${closeTimeoutMs} ms`))
       .catch((err: unknown) => { this.#logger.warn({ err }, 'broker connection not closed cleanly') })
+  }
+}
+
+/**
+ * Publishes the alarm probe every `intervalMs` on a channel of its own
+ * until the returned function is called. Skipped while the connection is
+ * blocked, because RabbitMQ reads nothing from it then.
+ */
+function startAlarmProbe (model: ChannelModel, routingKey: string, intervalMs: number, isBlocked: () => boolean): () => void {
+  let channel: Channel | null = null
+  let stopped = false
+  model.createChannel().then((opened) => {
+    guardChannel(opened)
+    if (stopped) void opened.close().catch(() => {})
+    else channel = opened
+  }, () => {
+    // The connection is going away, and its loss is logged where it is handled.
+  })
+  const timer = setInterval(() => {
+    if (channel === null || isBlocked()) return
+    try {
+      channel.publish('', routingKey, Buffer.alloc(0))
+    } catch {
+      // The channel closed with its connection, whose loss is handled elsewhere.
+    }
+  }, intervalMs)
+  timer.unref()
+  return () => {
+    stopped = true
+    clearInterval(timer)
   }
 }
 

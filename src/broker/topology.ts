@@ -19,6 +19,8 @@ export interface TopologyNames {
   /** Direct exchange of the retry queues, keyed by `<receiver>.<tier ms>`. */
   retry: string
   deadLetters: string
+  /** Routing key of the alarm probe, which no queue is bound to. */
+  alarmProbe: string
   prefix: string
 }
 
@@ -30,6 +32,7 @@ export function topologyNames (prefix: string): TopologyNames {
     deliver: `${prefix}.deliver`,
     retry: `${prefix}.retry`,
     deadLetters: `${prefix}.dead-letters`,
+    alarmProbe: `${prefix}.alarm-probe`,
     prefix
   }
 }

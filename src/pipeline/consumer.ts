@@ -107,6 +107,7 @@ export class DeliveryConsumer {
       url: this.#options.config.AMQP_URL,
       logger: this.#options.logger,
       connectionName: `sqreen-relay consumer ${this.#options.config.AMQP_PREFIX}`,
+      alarmProbeKey: this.context.names.alarmProbe,
       setup: async (model) => { await this.#setup(model) },
       onDisconnect: () => { this.#lost() }
     })

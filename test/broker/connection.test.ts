@@ -1,8 +1,10 @@
 import { createServer } from 'node:net'
+import { setTimeout as delay } from 'node:timers/promises'
 import type { ChannelModel } from 'amqplib'
-import { test } from 'tap'
+import { test, type Test } from 'tap'
 import { Broker, coalesceFrameWrites, connectFailureFix } from '../../src/broker/connection.js'
-import { amqpUrl } from '../fixtures/broker.js'
+import { amqpUrl, openConnection, uniquePrefix } from '../fixtures/broker.js'
+import { connectionBlockedFrame, connectionUnblockedFrame, startBrokerProxy } from '../fixtures/broker-proxy.js'
 import { captureLog } from '../fixtures/log-capture.js'
 import { waitUntil } from '../fixtures/server.js'
 
@@ -117,4 +119,57 @@ test('a real connection keeps working with coalesced writes', async (t) => {
   }))
   await Promise.all(confirms)
   t.equal((await channel.checkQueue(queue)).messageCount, 200, 'every message reached the queue')
+})
+
+/** Declares the probe's queue, so that the probes can be counted, and returns a counter. */
+async function countProbes (t: Test, routingKey: string): Promise<() => number> {
+  const connection = await openConnection()
+  t.teardown(async () => { await connection.close().catch(() => {}) })
+  const channel = await connection.createChannel()
+  await channel.assertQueue(routingKey, { exclusive: true, durable: false })
+  let count = 0
+  await channel.consume(routingKey, () => { count++ }, { noAck: true })
+  return () => count
+}
+
+test('alarm probe publishes while idle', async (t) => {
+  const routingKey = `${uniquePrefix('probe')}.alarm-probe`
+  const probes = await countProbes(t, routingKey)
+  const broker = await Broker.open({
+    url: amqpUrl,
+    logger: captureLog().logger,
+    connectionName: 'sqreen-relay probe test',
+    setup: async () => {},
+    alarmProbeKey: routingKey,
+    alarmProbeIntervalMs: 50
+  })
+  await waitUntil(() => probes() >= 3, 10_000, 'three probes')
+  await broker.close()
+  const afterClose = probes()
+  await delay(300)
+  t.equal(probes(), afterClose, 'no probe after close')
+})
+
+test('alarm probe pauses while blocked', async (t) => {
+  const routingKey = `${uniquePrefix('probe-blocked')}.alarm-probe`
+  const probes = await countProbes(t, routingKey)
+  const proxy = await startBrokerProxy(t)
+  const broker = await Broker.open({
+    url: proxy.url,
+    logger: captureLog().logger,
+    connectionName: 'sqreen-relay probe test',
+    setup: async () => {},
+    alarmProbeKey: routingKey,
+    alarmProbeIntervalMs: 50
+  })
+  t.teardown(async () => { await broker.close() })
+  await waitUntil(() => probes() >= 1, 10_000, 'a probe')
+  proxy.inject(connectionBlockedFrame('memory alarm'))
+  await waitUntil(() => broker.blocked, 5000, 'the block')
+  await delay(300)
+  const whileBlocked = probes()
+  await delay(300)
+  t.equal(probes(), whileBlocked, 'no probe while blocked')
+  proxy.inject(connectionUnblockedFrame())
+  await waitUntil(() => probes() > whileBlocked, 5000, 'probes after the unblock')
 })
