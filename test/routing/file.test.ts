@@ -161,7 +161,14 @@ const errorCases: ErrorCase[] = [
   {
     name: 'invalid regex',
     yaml: 'receivers:\n  ops: { type: log }\nroutes:\n  - { match: { environment: { regex: "[prod" } }, receivers: [ops] }\n',
-    errors: ['/routes/0/match/environment/regex: invalid regular expression: Invalid regular expression: /[prod/: Unterminated character class; write a JavaScript regular expression, with backslashes doubled inside double quotes']
+    errors: ['/routes/0/match/environment/regex: invalid regular expression: error parsing regexp: missing closing ]: `[prod`; ' +
+      'write an RE2 regular expression, which has no backreferences or lookaround, with backslashes doubled inside double quotes']
+  },
+  {
+    name: 'regex with a backreference',
+    yaml: "receivers:\n  ops: { type: log }\nroutes:\n  - { match: { application_name: { regex: '(a)\\1' } }, receivers: [ops] }\n",
+    errors: ['/routes/0/match/application_name/regex: invalid regular expression: error parsing regexp: invalid escape sequence: `\\1`; ' +
+      'write an RE2 regular expression, which has no backreferences or lookaround, with backslashes doubled inside double quotes']
   },
   {
     name: 'unknown regex key',

@@ -235,7 +235,7 @@ const invalidDocuments: Array<{ name: string, receivers: ReceiverSpec[], routes:
     name: 'invalid regex',
     receivers: logReceivers('a'),
     routes: [{ match: { environment: { regex: '(prod' } }, receivers: ['a'] }],
-    message: /\/routes\/0\/match\/environment\/regex: invalid regular expression: .*Unterminated group; write a JavaScript regular expression/
+    message: /\/routes\/0\/match\/environment\/regex: invalid regular expression: .*missing closing \).*; write an RE2 regular expression/
   },
   {
     name: 'stateful regex flag',
