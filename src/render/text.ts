@@ -1,3 +1,6 @@
+// String.prototype.toWellFormed is in Node.js 20 but not in the ES2022 lib of the target.
+/// <reference lib="es2024.string" />
+
 /*
  * Sanitising and escaping shared by every channel. Descriptions, accounts,
  * user agents and application names are attacker-controlled, so each value
@@ -14,10 +17,13 @@ const invisibleCharacters = /[\p{Cc}\p{Cf}]/gu
 
 /**
  * Returns a value as one line of visible text: line breaks and other
- * whitespace become single spaces and invisible characters are removed.
+ * whitespace become single spaces, invisible characters are removed, and
+ * each lone UTF-16 surrogate (a JSON escape such as \ud800 without its
+ * pair) becomes U+FFFD, because UTF-8 cannot encode it.
  */
 export function cleanText (value: unknown): string {
   return String(value ?? '')
+    .toWellFormed()
     .replace(/\s+/gu, ' ')
     .replace(invisibleCharacters, '')
     .replace(/ {2,}/g, ' ')
@@ -25,12 +31,12 @@ export function cleanText (value: unknown): string {
 }
 
 /**
- * Shows each invisible character but line breaks and tabs as a \u escape,
- * so that text from elsewhere cannot move the cursor, clear the screen or
- * reorder a line in a terminal.
+ * Shows each invisible character but line breaks and tabs, and each lone
+ * surrogate, as a \u escape, so that text from elsewhere cannot move the
+ * cursor, clear the screen or reorder a line in a terminal.
  */
 export function escapeInvisible (text: string): string {
-  return text.replace(/(?![\n\t])[\p{Cc}\p{Cf}]/gu, (character) =>
+  return text.replace(/(?![\n\t])[\p{Cc}\p{Cf}\p{Cs}]/gu, (character) =>
     `\\u${(character.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`)
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import { createLogBackend } from '../../backends/log.js'
 import { captureLog } from '../fixtures/log-capture.js'
-import { hostile, makeDelivery, samples } from '../fixtures/notifications.js'
+import { hostile, loneSurrogate, makeDelivery, samples, withLoneSurrogates } from '../fixtures/notifications.js'
 
 test('one info line per notification', async (t) => {
   const log = captureLog()
@@ -46,6 +46,19 @@ test('hostile text is cleaned', async (t) => {
   t.notOk(text.includes('\\u001b'), 'no escape character')
   t.notOk(text.includes('\\r\\n'), 'no attacker line break')
   t.match(log.lines()[0], { notification: { description: /^Hi <!channel>/ } })
+})
+
+test('lone surrogates become U+FFFD', async (t) => {
+  const log = captureLog()
+  await createLogBackend({}, log.logger).send(makeDelivery(withLoneSurrogates))
+  const notification = log.lines()[0]?.notification as Record<string, unknown>
+  const replaced = 'high \ufffd, low \ufffd, reversed \ufffd\ufffd, pair 😀'
+  t.equal(notification.title, `Pulse ${replaced}`)
+  t.equal(notification.description, replaced)
+  t.equal(notification.applicationName, `shop ${replaced}`)
+  t.same(notification.accounts, [replaced])
+  t.match(notification.ips, [{ city: replaced }])
+  t.notMatch(JSON.stringify(notification), /\\ud[89a-f]/, 'no surrogate escape in the line')
 })
 
 test('missing facts are null', async (t) => {

@@ -1,7 +1,9 @@
 import { test } from 'tap'
 import { renderEmail } from '../../src/render/email.js'
 import { normalize } from '../../src/notifications/normalize.js'
-import { hostile, samples, invisibleCharacters } from '../fixtures/notifications.js'
+import {
+  hostile, invisibleCharacters, loneSurrogate, samples, withLoneSurrogates
+} from '../fixtures/notifications.js'
 
 for (const [name, notification] of Object.entries(samples)) {
   test(`email of ${name}`, async (t) => {
@@ -37,6 +39,23 @@ test('hostile text is cleaned in the text part', async (t) => {
   t.notMatch(subject, /[\r\n]/, 'subject is one line')
   t.notMatch(subject, invisibleCharacters)
   t.ok(text.includes('evil second line'), 'attacker line break collapsed')
+})
+
+test('lone surrogates become U+FFFD', async (t) => {
+  const templates = {
+    'built-in': undefined,
+    template: { subject: '{{title}} {{application}}', text: '{{description}}\n{{accountList}} {{#ips}}{{city}}{{/ips}}' }
+  }
+  for (const [name, template] of Object.entries(templates)) {
+    const { subject, text, html } = renderEmail(withLoneSurrogates, template)
+    t.notMatch(subject, loneSurrogate, `${name}: subject`)
+    t.notMatch(text, loneSurrogate, `${name}: text part`)
+    t.notMatch(html, loneSurrogate, `${name}: HTML part`)
+    const replaced = 'high \ufffd, low \ufffd, reversed \ufffd\ufffd, pair 😀'
+    t.ok(subject.includes(replaced), `${name}: subject replaced, pair kept`)
+    t.ok(text.includes(replaced), `${name}: text part replaced, pair kept`)
+    t.ok(html.includes(replaced), `${name}: HTML part replaced, pair kept`)
+  }
 })
 
 test('text and HTML parts carry the same facts', async (t) => {

@@ -3,7 +3,9 @@ import { SegmentedMessage } from 'sms-segments-calculator'
 import { fitsOneSegment, renderSms, toGsm } from '../../src/render/sms.js'
 import { normalize } from '../../src/notifications/normalize.js'
 import { fixtureItems, listFixtures } from '../fixtures/sqreen.js'
-import { hostile, hostileText, samples, invisibleCharacters } from '../fixtures/notifications.js'
+import {
+  hostile, hostileText, invisibleCharacters, loneSurrogate, samples, withLoneSurrogates
+} from '../fixtures/notifications.js'
 
 function assertOneGsmSegment (t: Test, text: string, name: string): void {
   const message = new SegmentedMessage(text)
@@ -32,6 +34,16 @@ test('hostile text arrives inert', async (t) => {
   t.notOk(text.includes('\u202e'))
   t.notOk(text.includes('\r'))
   t.ok(text.startsWith('Sqreen: Security event: auth tor tentative\n'))
+})
+
+test('lone surrogates become ?', async (t) => {
+  const templates = { 'built-in': undefined, template: { text: '{{description}}' } }
+  for (const [name, template] of Object.entries(templates)) {
+    const text = renderSms(withLoneSurrogates, template)
+    assertOneGsmSegment(t, text, name)
+    t.notMatch(text, loneSurrogate, `${name}: no lone surrogate`)
+    t.ok(text.includes('high ?, low ?, reversed ??, pair ?'), `${name}: each one shown as ?`)
+  }
 })
 
 test('link is kept when there is room', async (t) => {

@@ -11,6 +11,8 @@ test('cleanText removes invisible characters', async (t) => {
     ['tag\u{E0041}\u{E0042}s', 'tags'],
     ['line\r\nbreak\u2028and\u2029more\ttab', 'line break and more tab'],
     ['  many    spaces \u0000 here ', 'many spaces here'],
+    ['high\ud800 low\udc00 end\ud83d', 'high\ufffd low\ufffd end\ufffd'],
+    ['reversed \udc00\ud800 pair \ud83d\ude00', 'reversed \ufffd\ufffd pair 😀'],
     [null, ''],
     [undefined, ''],
     [42, '42']
@@ -22,6 +24,7 @@ test('cleanText removes invisible characters', async (t) => {
 
 test('cleanLines keeps line feeds only', async (t) => {
   t.equal(cleanLines('one\u0000\r\n two  \u202e\n\nthree\n'), 'one\ntwo\n\nthree')
+  t.equal(cleanLines('one\ud800\ntwo\udc00'), 'one\ufffd\ntwo\ufffd', 'lone surrogates replaced')
 })
 
 test('truncate counts code points', async (t) => {
@@ -68,4 +71,5 @@ test('escapeInvisible shows control and format characters', async (t) => {
   t.equal(escapeInvisible('a\u001b[2Jb\u0007c\u202ed\u200be'), 'a\\u001b[2Jb\\u0007c\\u202ed\\u200be')
   t.equal(escapeInvisible('line\n\tindented'), 'line\n\tindented', 'line breaks and tabs stay')
   t.equal(escapeInvisible('été 🚨'), 'été 🚨', 'visible text stays')
+  t.equal(escapeInvisible('a\ud800b\udc00c'), 'a\\ud800b\\udc00c', 'lone surrogates shown')
 })
