@@ -7,18 +7,20 @@ import { renderTemplate } from './template.js'
 import { cleanLines, escapeSlack, httpUrl, truncate, truncateEscaped } from './text.js'
 
 /*
- * Slack incoming-webhook payload with Block Kit blocks. Every text that
- * can carry attacker data is a plain_text object, so Slack applies no
- * formatting to it, and is escaped (& < >) so that `<!channel>`, `<@U123>`
- * or `<https://x.example|click>` show as text instead of a mention or a
- * disguised link. Only the relay's own strings use mrkdwn.
+ * Slack incoming-webhook payload with Block Kit blocks. Every text object
+ * is plain_text, without emoji where it can carry attacker data, and the
+ * top-level text is not mrkdwn, so Slack formats none of the attacker's
+ * text. mrkdwn has no escape for `*`, `_`, `~`, backticks or `:emoji:`, so
+ * plain text is the only way to show them as typed. Text is also escaped
+ * (& < >) so that `<!channel>`, `<@U123>` or `<https://x.example|click>`
+ * show as text instead of a mention or a disguised link.
  */
 
+/** A Block Kit text object, always plain_text because the relay sends no mrkdwn. */
 export interface SlackText {
-  type: 'plain_text' | 'mrkdwn'
+  type: 'plain_text'
   text: string
   emoji?: boolean
-  verbatim?: boolean
 }
 
 export type SlackBlock =
@@ -37,10 +39,10 @@ export interface SlackMessage {
   /** Fallback shown in notifications and by old clients. */
   text: string
   /**
-   * Whether Slack formats `text` as mrkdwn: false for the built-in fallback,
-   * so that `*`, `_` or `~` in attacker text show as typed.
+   * Always false, so that Slack does not format `text` as mrkdwn and `*`,
+   * `_` or `~` in attacker text show as typed.
    */
-  mrkdwn: boolean
+  mrkdwn: false
   blocks: SlackBlock[]
   /** False so that Slack does not fetch attacker-supplied links for previews. */
   unfurl_links: false
@@ -112,17 +114,17 @@ function renderWithTemplate (n: Notification, template: string, url: string | nu
   const rendered = truncate(cleanLines(renderTemplate(template, n, escapeSlack)), limits.text)
   const text = rendered === '' ? escapeSlack(cleanTitle(n)) : rendered
   const blocks: SlackBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text, verbatim: true } },
+    { type: 'section', text: { type: 'plain_text', text, emoji: false } },
     ...linkBlock(url)
   ]
-  return { text, mrkdwn: true, blocks, unfurl_links: false, unfurl_media: false }
+  return { text, mrkdwn: false, blocks, unfurl_links: false, unfurl_media: false }
 }
 
 /**
  * Renders a notification as a Slack message. A template's `text` replaces
- * the built-in blocks: it is mrkdwn written by the operator, with every
- * value escaped for Slack and `verbatim` set so that Slack turns no URL or
- * channel name of the values into a link.
+ * the built-in blocks and is shown as plain text, the operator's text and
+ * the values alike, because a value could otherwise bring its own mrkdwn.
+ * Every value is escaped for Slack.
  */
 export function renderSlack (n: Notification, template?: TemplateSpec): SlackMessage {
   const url = httpUrl(n.url)

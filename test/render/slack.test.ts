@@ -1,7 +1,10 @@
 import { test } from 'tap'
 import { renderSlack, type SlackMessage, type SlackText } from '../../src/render/slack.js'
+import { escapeSlack } from '../../src/render/text.js'
 import { normalize } from '../../src/notifications/normalize.js'
-import { hostile, samples, invisibleCharacters } from '../fixtures/notifications.js'
+import {
+  hostile, invisibleCharacters, loneSurrogate, samples, withLoneSurrogates
+} from '../fixtures/notifications.js'
 
 function textObjects (message: SlackMessage): SlackText[] {
   return message.blocks.flatMap((block) => {
@@ -32,10 +35,27 @@ test('hostile text arrives inert', async (t) => {
   t.notMatch(message.text, invisibleCharacters, 'fallback has no invisible character')
 })
 
+test('lone surrogates become U+FFFD', async (t) => {
+  const templates = {
+    'built-in': undefined,
+    template: { text: '{{title}}\n{{description}}\n{{application}} {{accountList}} {{#ips}}{{city}}{{/ips}}' }
+  }
+  for (const [name, template] of Object.entries(templates)) {
+    const message = renderSlack(withLoneSurrogates, template)
+    for (const object of textObjects(message)) {
+      t.notMatch(object.text, loneSurrogate, `${name}: ${object.text.slice(0, 20)}`)
+    }
+    t.notMatch(message.text, loneSurrogate, `${name}: fallback`)
+    t.ok(message.text.includes('high \ufffd, low \ufffd, reversed \ufffd\ufffd, pair 😀'), `${name}: replaced, pair kept`)
+  }
+})
+
 test('attacker text is never mrkdwn', async (t) => {
   const objects = textObjects(renderSlack(hostile))
   t.ok(objects.length > 3)
   for (const object of objects) t.equal(object.type, 'plain_text')
+  const templated = textObjects(renderSlack(hostile, { text: '{{description}}' }))
+  for (const object of templated) t.equal(object.type, 'plain_text', 'with a template')
 })
 
 test('description keeps no line break of its own', async (t) => {
@@ -69,7 +89,7 @@ test('the fallback text is not formatted as mrkdwn', async (t) => {
   const message = renderSlack(n)
   t.equal(message.mrkdwn, false)
   t.match(message.text, '*urgent* _now_ ~gone~')
-  t.equal(renderSlack(n, { text: '*{{title}}*' }).mrkdwn, true, 'a template is the operator\'s mrkdwn')
+  t.equal(renderSlack(n, { text: '*{{title}}*' }).mrkdwn, false, 'nor is a template\'s text')
 })
 
 test('block limits are kept', async (t) => {
@@ -115,10 +135,33 @@ test('template replaces the blocks and escapes values', async (t) => {
   t.notOk(json.includes('<!channel>'), 'no raw mention in any form of the value')
   t.notOk(json.includes('<https://x.example|click>'))
   t.notMatch(message.text, invisibleCharacters)
-  t.match(message.blocks[0], { type: 'section', text: { type: 'mrkdwn', verbatim: true } })
+  t.same(Object.keys(message.blocks[0] ?? {}), ['type', 'text'])
+  t.match(message.blocks[0], { type: 'section', text: { type: 'plain_text', emoji: false } })
   const firstLine = '*Alert* Security event: auth tor tentative\n'
-  t.ok(message.text.startsWith(firstLine), 'operator markup and line kept')
+  t.ok(message.text.startsWith(firstLine), 'operator text and line kept as typed')
   t.match(message.blocks.at(-1), { type: 'actions' })
+})
+
+const markdownCases = [
+  { name: 'bold', text: '*urgent*' },
+  { name: 'italic', text: '_now_' },
+  { name: 'strike', text: '~gone~' },
+  { name: 'code', text: '`rm -rf`' },
+  { name: 'code block', text: '```block```' },
+  { name: 'quote', text: '> quoted' },
+  { name: 'emoji', text: ':rotating_light:' },
+  { name: 'date', text: '<!date^1392734382^{date}|x>' }
+]
+
+test('template values are never formatted', async (t) => {
+  for (const { name, text } of markdownCases) {
+    const n = normalize({ sqreen_payload_type: 'pulse', humanized_description: `see ${text} here` })
+    const message = renderSlack(n, { text: 'Alert: {{description}}' })
+    const expected = `Alert: see ${escapeSlack(text)} here`
+    t.equal(message.mrkdwn, false, `${name}: fallback is not mrkdwn`)
+    t.equal(message.text, expected, `${name}: fallback as typed`)
+    t.same(message.blocks[0], { type: 'section', text: { type: 'plain_text', text: expected, emoji: false } }, `${name}: block`)
+  }
 })
 
 test('empty template output falls back to the title', async (t) => {
