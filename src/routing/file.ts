@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import mustache from 'mustache'
-import { parseDocument } from 'yaml'
 import { ConfigError } from '../errors.js'
 import { redactInvalidUrl } from '../logger.js'
 import { amqpUrlProblem, configSchema, splitList } from '../config.js'
@@ -9,6 +8,7 @@ import { isTemplateList, templateItemFields, templateVariables, type TemplateLis
 import { emailAddressProblem, phoneNumberProblem, type FormatCheck } from './addresses.js'
 import { compileRoutingTable, type RouteSpec } from './table.js'
 import { routesConfigError, validateRoutesDocument, type ConfigIssue } from './schema.js'
+import { parseRoutesYaml } from './yaml.js'
 import type { ReceiverSpec, ReceiverType, RoutingTable, TemplateSpec } from './types.js'
 
 export const defaultSignatureHeader = 'X-Relay-Signature'
@@ -89,7 +89,7 @@ const reference = /(\$+)\{([A-Za-z_][A-Za-z0-9_]*)\}/g
  * routes file. Throws a ConfigError that lists every problem of the file.
  */
 export function loadRoutesFile (file: string, env: NodeJS.ProcessEnv): RoutingTable {
-  const document = parseRoutes(file, readRoutes(file))
+  const document = parseRoutesYaml(file, readRoutes(file))
   const schemaIssues = validateRoutesDocument(document)
   if (schemaIssues.length > 0) throw routesConfigError(file, schemaIssues)
 
@@ -106,21 +106,6 @@ function readRoutes (file: string): string {
     return readFileSync(file, 'utf8')
   } catch (err) {
     throw new ConfigError(`${file}: cannot read the routes file (${(err as NodeJS.ErrnoException).code}); check ROUTES_FILE`, { cause: err })
-  }
-}
-
-function parseRoutes (file: string, text: string): unknown {
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
-  const issues = document.errors.map((error) => ({
-    path: `line ${error.linePos?.[0].line}, column ${error.linePos?.[0].col}`,
-    problem: error.message.split(' at line ')[0] as string,
-    fix: error.code === 'DUPLICATE_KEY' ? 'remove or rename the duplicate key' : 'fix the YAML syntax'
-  }))
-  if (issues.length > 0) throw routesConfigError(file, issues)
-  try {
-    return document.toJS({ maxAliasCount: 100 })
-  } catch (err) {
-    throw routesConfigError(file, [{ path: '/', problem: (err as Error).message, fix: 'use fewer YAML aliases' }])
   }
 }
 

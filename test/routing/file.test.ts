@@ -24,7 +24,8 @@ const errorCases: ErrorCase[] = [
   {
     name: 'YAML syntax error',
     yaml: 'receivers:\n  ops: { type: log\nroutes: []\n',
-    errors: ['line 3, column 1: Flow map in block collection must be sufficiently indented and end with a }; fix the YAML syntax']
+    errors: ['line 3, column 1: Flow map in block collection must be sufficiently indented and end with a }; ' +
+      'align the keys and items of each map and list at one column, and end each { or [ with its } or ]']
   },
   {
     name: 'duplicate receiver names',
@@ -391,6 +392,11 @@ const errorCases: ErrorCase[] = [
     name: 'empty template',
     yaml: 'receivers:\n  ops: { type: log, template: {} }\n' + logRoute,
     errors: ['/receivers/ops/template: must not be empty; set subject and/or text, both Mustache templates']
+  },
+  {
+    name: 'undefined alias',
+    yaml: 'receivers: {l: &a {type: log}, m: *a, n: *b}\n' + logRoute,
+    errors: ['line 1, column 42: the alias *b has no anchor &b before it; define the anchor &b on a value before the alias, or remove the alias']
   },
   {
     name: 'too many aliases',
