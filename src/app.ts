@@ -15,7 +15,7 @@ import {
   ShuttingDownError,
   UnsupportedMediaTypeError
 } from './errors.js'
-import { clientErrorHandler, errorBody, httpBasics } from './http-errors.js'
+import { clientErrorHandler, errorBody, httpBasics, httpServerOptions } from './http-errors.js'
 import { loggerOptions } from './logger.js'
 import { describeInvalidBody, type SchemaIssue } from './notifications/schema.js'
 import { applySecurityHeaders } from './security-headers.js'
@@ -90,6 +90,7 @@ export async function buildServer (options: BuildServerOptions): Promise<Fastify
     // long. Node.js checks the sockets every connectionsCheckingInterval.
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     http: {
+      ...httpServerOptions,
       headersTimeout: config.REQUEST_TIMEOUT_MS,
       connectionsCheckingInterval: Math.min(config.REQUEST_TIMEOUT_MS, requestCheckIntervalMs)
     },

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
 import { Registry } from 'prom-client'
@@ -6,7 +7,7 @@ import type { Backend } from '../backends/backend.js'
 import { createBackend } from '../backends/registry.js'
 import { metricsHandler } from '../plugins/metrics.js'
 import { loadConfig, type Config } from './config.js'
-import { clientErrorHandler, httpBasics } from './http-errors.js'
+import { clientErrorHandler, httpBasics, httpServerOptions } from './http-errors.js'
 import { loggerOptions } from './logger.js'
 import { createConsumerMetrics } from './metrics.js'
 import { DeliveryConsumer } from './pipeline/consumer.js'
@@ -73,7 +74,13 @@ export async function startConsumer (options: StartConsumerOptions): Promise<Con
 
 function buildConsumerHttp (consumer: DeliveryConsumer, registry: Registry): FastifyInstance {
   // Probes and scrapes come every few seconds, so requests are not logged.
-  const http = Fastify({ logger: false, clientErrorHandler })
+  const http = Fastify({
+    logger: false,
+    clientErrorHandler,
+    http: httpServerOptions,
+    // UUID request ids, as in the server, for the X-Request-Id of a missing-Host 400.
+    genReqId: () => randomUUID()
+  })
   void http.register(httpBasics, { routes: 'the consumer serves GET /healthz, /readyz and /metrics' })
   http.get('/healthz', async () => ({ status: 'ok' }))
   http.get('/readyz', async (request, reply) => {

@@ -66,6 +66,12 @@ export const NotFoundError = createError(
   404
 )
 
+export const MissingHostError = createError(
+  'RELAY_BAD_REQUEST',
+  'The HTTP/1.1 request has no Host header: send one, such as Host: relay.example.com',
+  400
+)
+
 /** Invalid configuration found at start-up; the message names the setting. */
 export class ConfigError extends Error {
   readonly code = 'RELAY_CONFIG_INVALID'

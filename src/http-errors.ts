@@ -4,7 +4,7 @@ import type { Socket } from 'node:net'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { countUnroutedResponse } from '../plugins/metrics.js'
-import { NotFoundError } from './errors.js'
+import { MissingHostError, NotFoundError } from './errors.js'
 import { applySecurityHeaders, securityHeaderLines, securityHeaders } from './security-headers.js'
 
 /** Builds the JSON body of an error response: `{error, code, message}`. */
@@ -164,6 +164,27 @@ function writeExpectationFailed (request: IncomingMessage, response: ServerRespo
   response.end(body)
 }
 
+/**
+ * Options of the Node.js HTTP server of both programs. Node.js would
+ * respond to an HTTP/1.1 request without Host with a bare 400, without the
+ * JSON body and headers of the relay's errors, so httpBasics checks Host
+ * in its place.
+ */
+export const httpServerOptions = { requireHostHeader: false } as const
+
+/**
+ * Responds with 400 to an HTTP/1.1 request without a Host header, which
+ * RFC 9112 (section 3.2) requires of a server. An empty Host is valid, and
+ * HTTP/1.0 has no Host requirement.
+ */
+async function rejectMissingHost (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  if (request.raw.httpVersion !== '1.1' || request.headers.host !== undefined) return
+  return await reply.code(400)
+    .header('x-request-id', request.id)
+    .header('connection', 'close')
+    .send(errorBody(new MissingHostError(), 400))
+}
+
 export interface HttpBasicsOptions {
   /** The routes the program serves, named in the message of a 404. */
   routes: string
@@ -171,12 +192,15 @@ export interface HttpBasicsOptions {
 
 /**
  * Gives an instance the HTTP behaviour both programs share: the security
- * headers, bodies read as bytes, and JSON responses for an unknown route
- * and an unsupported Expect header.
+ * headers, bodies read as bytes, and JSON responses for an unknown route,
+ * an unsupported Expect header and, when the server is created with
+ * httpServerOptions, a missing Host header.
  */
 export const httpBasics = fp(async function httpBasics (fastify: FastifyInstance, options: HttpBasicsOptions): Promise<void> {
   readBodiesAsBytes(fastify)
   fastify.server.on('checkExpectation', rejectExpectation(fastify))
   fastify.setNotFoundHandler(notFoundHandler(options.routes))
   await fastify.register(securityHeaders)
+  // Added after the security headers' hook, so that the 400 carries them.
+  fastify.addHook('onRequest', rejectMissingHost)
 }, { name: 'http-basics' })

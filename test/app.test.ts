@@ -1,31 +1,11 @@
 import { Agent, request as httpRequest } from 'node:http'
-import { connect, type AddressInfo, type Socket } from 'node:net'
+import { connect, type AddressInfo } from 'node:net'
 import { test, type Test } from 'tap'
 import { topologyNames } from '../src/broker/topology.js'
 import { deleteTopology, openConnection, uniquePrefix } from './fixtures/broker.js'
 import { connectionBlockedFrame, connectionUnblockedFrame, startBrokerProxy } from './fixtures/broker-proxy.js'
+import { readResponse, sendRaw } from './fixtures/raw-http.js'
 import { signedHeaders, startServer, startTestServer, waitUntil } from './fixtures/server.js'
-
-interface RawResponse {
-  status: number
-  headers: Record<string, string>
-  body: string
-}
-
-/** Reads an HTTP/1.1 response from a socket that the server closes after it. */
-async function readResponse (socket: Socket): Promise<RawResponse> {
-  const chunks: Buffer[] = []
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-  await new Promise((resolve) => socket.once('end', resolve))
-  const text = Buffer.concat(chunks).toString('utf8')
-  const [head = '', body = ''] = text.split('\r\n\r\n')
-  const [statusLine = '', ...headerLines] = head.split('\r\n')
-  const headers = Object.fromEntries(headerLines.map((line) => {
-    const colon = line.indexOf(':')
-    return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()]
-  }))
-  return { status: Number(statusLine.split(' ')[1]), headers, body }
-}
 
 /** POSTs a signed body on a keep-alive connection. */
 async function post (port: number, body: string, agent: Agent): Promise<{ status: number, connection?: string, body: string }> {
@@ -141,15 +121,6 @@ test('a blocked broker does not hold up close()', async (t) => {
   t.pass('close() finished before the test timeout, without a drain of SHUTDOWN_TIMEOUT_MS')
 })
 
-/** Sends raw bytes and reads the response of a server that closes after it. */
-async function sendRaw (port: number, bytes: string): Promise<RawResponse> {
-  const socket = connect(port, '127.0.0.1')
-  socket.on('error', () => {})
-  await new Promise((resolve) => socket.once('connect', resolve))
-  socket.write(bytes)
-  return await readResponse(socket)
-}
-
 /** Sends raw bytes and returns all the server wrote before it closed. */
 async function sendRawText (port: number, bytes: string): Promise<string> {
   const socket = connect(port, '127.0.0.1')
@@ -221,6 +192,55 @@ test('Node.js rejections get JSON errors', async (t) => {
   const after = await server.inject({ method: 'GET', url: '/metrics' })
   t.match(after.body, 'sqreen_relay_http_requests_total{method="POST",route="unmatched",status_code="417"} 1')
   t.match(after.body, 'sqreen_relay_http_requests_total{method="POST",route="unmatched",status_code="400"} 1')
+})
+
+const missingHost = {
+  error: 'Bad Request',
+  code: 'RELAY_BAD_REQUEST',
+  message: 'The HTTP/1.1 request has no Host header: send one, such as Host: relay.example.com'
+}
+
+test('missing Host gets a JSON 400', async (t) => {
+  const { server } = await startTestServer(t, 'missing-host')
+  await server.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = server.server.address() as AddressInfo
+
+  const cases = {
+    'a GET': 'GET /healthz HTTP/1.1\r\n\r\n',
+    'a webhook POST': 'POST /v1/webhook HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]',
+    'an unknown route': 'GET /nope HTTP/1.1\r\n\r\n',
+    'a keep-alive request': 'GET /healthz HTTP/1.1\r\nConnection: keep-alive\r\n\r\n'
+  }
+  for (const [name, bytes] of Object.entries(cases)) {
+    const response = await sendRaw(port, bytes)
+    t.equal(response.status, 400, `${name}: status`)
+    t.match(response.headers['content-type'], /^application\/json/, `${name}: JSON`)
+    t.same(JSON.parse(response.body), missingHost, `${name}: body`)
+    t.equal(response.headers['x-content-type-options'], 'nosniff', `${name}: nosniff`)
+    t.equal(response.headers['x-frame-options'], 'DENY', `${name}: frame options`)
+    t.equal(response.headers['content-security-policy'], "default-src 'none'", `${name}: CSP`)
+    t.match(response.headers['strict-transport-security'], /^max-age=31536000/, `${name}: HSTS`)
+    t.match(response.headers['x-request-id'], /^[0-9a-f-]{36}$/, `${name}: request id`)
+    t.equal(response.headers.connection, 'close', `${name}: connection closed`)
+  }
+
+  const traced = await sendRaw(port, 'GET /healthz HTTP/1.1\r\nX-Request-Id: trace-1\r\n\r\n')
+  t.equal(traced.headers['x-request-id'], 'trace-1', 'the caller\'s request id is kept')
+
+  const accepted = {
+    'HTTP/1.0 without Host': 'GET /healthz HTTP/1.0\r\n\r\n',
+    'HTTP/1.1 with an empty Host': 'GET /healthz HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n',
+    'HTTP/1.1 with a Host': 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+  }
+  for (const [name, bytes] of Object.entries(accepted)) {
+    const response = await sendRaw(port, bytes)
+    t.equal(response.status, 200, name)
+    t.same(JSON.parse(response.body), { status: 'ok' }, name)
+  }
+
+  const metrics = await server.inject({ method: 'GET', url: '/metrics' })
+  t.match(metrics.body, 'sqreen_relay_http_requests_total{method="GET",route="/healthz",status_code="400"} 3')
+  t.match(metrics.body, 'sqreen_relay_http_requests_total{method="POST",route="/v1/webhook",status_code="400"} 1')
 })
 
 test('stalled requests get 408', async (t) => {
