@@ -25,7 +25,9 @@ export const configSchema = {
   properties: {
     SQREEN_WEBHOOK_SECRET: { type: 'string', minLength: 1 },
     AMQP_URL: { type: 'string', pattern: '^amqps?://', default: 'amqp://guest:guest@127.0.0.1:5672' },
-    AMQP_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', default: 'sqreen-relay' },
+    // RabbitMQ names are at most 255 bytes, and the longest the relay
+    // builds, a retry queue, adds up to 84 characters to the prefix.
+    AMQP_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', maxLength: 100, default: 'sqreen-relay' },
     HOST: { type: 'string', default: '127.0.0.1' },
     PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
     BODY_LIMIT: { type: 'integer', minimum: 1024, default: 1048576 },
@@ -95,12 +97,40 @@ export function loadConfig (
   } catch (err) {
     throw new ConfigError(describeEnvError(err as Error, env, schema), { cause: err })
   }
-  const urlProblem = amqpUrlProblem(config.AMQP_URL)
-  if (urlProblem !== null) throw new ConfigError(`AMQP_URL ${urlProblem}`)
+  const amqpProblem = amqpUrlProblem(config.AMQP_URL)
+  if (amqpProblem !== null) throw new ConfigError(`AMQP_URL ${amqpProblem}`)
+  for (const [name, schemes] of Object.entries(urlSchemes)) {
+    const value = (config as Record<string, unknown>)[name]
+    const problem = typeof value === 'string' ? urlProblem(value, schemes) : null
+    if (problem !== null) throw new ConfigError(`${name} ${problem} (got ${JSON.stringify(redactInvalidUrl(value as string))})`)
+  }
   if (config.RETRY_TIERS_MS.split(',').some((tier) => Number(tier) > maxDelayMs)) {
     throw new ConfigError(`RETRY_TIERS_MS must be a comma-separated list of delays in milliseconds, each at most ${maxDelayMs} (got ${JSON.stringify(config.RETRY_TIERS_MS)})`)
   }
   return config
+}
+
+/** The URL variables other than AMQP_URL, with their schemes. */
+const urlSchemes: Record<string, string[]> = {
+  SLACK_WEBHOOK_URL: ['http', 'https'],
+  SMTP_URL: ['smtp', 'smtps'],
+  TWILIO_API_URL: ['http', 'https']
+}
+
+/**
+ * Describes what keeps a URL with one of `schemes` from being used, or
+ * returns null. A pattern on the scheme alone lets through a URL that the
+ * HTTP or SMTP client rejects at every delivery, such as a port over 65535.
+ */
+export function urlProblem (value: string, schemes: string[]): string | null {
+  const expected = `must be an ${schemes.map((scheme) => `${scheme}://`).join(' or ')} URL`
+  if (!schemes.some((scheme) => value.toLowerCase().startsWith(`${scheme}://`))) return expected
+  try {
+    void new URL(value)
+  } catch {
+    return 'is not a valid URL: check the host, the port (at most 65535) and the percent-encoding of the path and the user and password'
+  }
+  return null
 }
 
 /** Query options of an AMQP URL that amqplib reads as integers. */
@@ -221,6 +251,7 @@ function describeProblem (name: string, error: EnvError, value: string | undefin
     return `must be an integer in decimal digits${example === undefined ? '' : `, such as ${String(example)}`}`
   }
   if (error.keyword === 'pattern') return patternProblems[name] ?? `${error.message ?? 'is invalid'}`
+  if (error.keyword === 'maxLength') return `must be at most ${String(error.params.limit)} characters long`
   if (error.keyword === 'enum') {
     return `must be one of ${(error.params.allowedValues as unknown[]).map(String).join(', ')}`
   }

@@ -104,6 +104,30 @@ test('invalid URLs are shown without credentials', async (t) => {
   }
 })
 
+test('URLs the clients cannot use are rejected', async (t) => {
+  const cases = [
+    { env: { SMTP_URL: 'smtp://127.0.0.1:99999' }, shown: 'smtp://127.0.0.1:99999' },
+    { env: { SLACK_WEBHOOK_URL: 'https://hooks.slack.com:99999/services/T0/B0/x' }, shown: 'https://hooks.slack.com:99999/[redacted]' },
+    { env: { TWILIO_API_URL: 'http://[x' }, shown: 'http://[x' }
+  ]
+  for (const { env, shown } of cases) {
+    const name = Object.keys(env).join()
+    t.throws(() => loadConfig(env), {
+      code: 'RELAY_CONFIG_INVALID',
+      message: `${name} is not a valid URL: check the host, the port (at most 65535) and the percent-encoding ` +
+        `of the path and the user and password (got "${shown}")`
+    }, name)
+  }
+})
+
+test('long prefix is rejected', async (t) => {
+  const prefix = 'a'.repeat(101)
+  t.throws(() => loadConfig({ AMQP_PREFIX: prefix }), {
+    message: `AMQP_PREFIX must be at most 100 characters long (got "${prefix}")`
+  })
+  t.equal(loadConfig({ AMQP_PREFIX: prefix.slice(1) }).AMQP_PREFIX, prefix.slice(1), '100 characters')
+})
+
 test('secret values are not echoed', async (t) => {
   const schema = { type: 'object', properties: { TWILIO_AUTH_TOKEN: { type: 'string', minLength: 32 } } } as const
   t.throws(() => loadConfig({ TWILIO_AUTH_TOKEN: 'short-token' }, schema), {

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path'
 import mustache from 'mustache'
 import { ConfigError } from '../errors.js'
 import { redactInvalidUrl } from '../logger.js'
-import { amqpUrlProblem, configSchema, splitList } from '../config.js'
+import { amqpUrlProblem, configSchema, splitList, urlProblem } from '../config.js'
 import { isTemplateList, templateItemFields, templateVariables, type TemplateList } from '../render/template.js'
 import { emailAddressProblem, phoneNumberProblem, type FormatCheck } from './addresses.js'
 import { compileRoutingTable, type RouteSpec } from './table.js'
@@ -60,13 +60,13 @@ function signatureHeaderProblem (value: string): string | null {
   return 'is a header the request needs for itself: choose another name, such as X-Relay-Signature'
 }
 
-const httpUrl = matching(/^https?:\/\//, 'must be an http:// or https:// URL')
+const httpUrl: FormatCheck = (value) => urlProblem(value, ['http', 'https'])
 const amqpUrl = matching(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL')
 
 /** Checks of values known only once `${VAR}` references are expanded. */
 const formats: Record<string, FormatCheck> = {
   'slack.webhook_url': httpUrl,
-  'email.smtp_url': matching(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL'),
+  'email.smtp_url': (value) => urlProblem(value, ['smtp', 'smtps']),
   'email.from': emailAddressProblem,
   'email.to': emailAddressProblem,
   'sms.to': phoneNumberProblem,

@@ -294,6 +294,20 @@ const errorCases: ErrorCase[] = [
     errors: ['/receivers/ops/webhook_url: must be an http:// or https:// URL (got "hooks.slack.com/[redacted]"); fix the value']
   },
   {
+    name: 'URLs the clients cannot use',
+    yaml: 'receivers:\n' +
+      '  hook: { type: webhook, url: "http://[::1", secret: "${S}" }\n' +
+      '  text: { type: sms, account_sid: AC1, auth_token: "${S}", from: "+15005550006", to: "+33612345678", api_url: "http://[x" }\n' +
+      '  mail: { type: email, smtp_url: "smtp://127.0.0.1:99999", from: a@example.com, to: [b@example.com] }\n' +
+      '  ops: { type: log }\n' + logRoute,
+    env: { S: 's' },
+    errors: [
+      '/receivers/hook/url: is not a valid URL: check the host, the port (at most 65535) and the percent-encoding of the path and the user and password (got "http://[::1"); fix the value',
+      '/receivers/text/api_url: is not a valid URL: check the host, the port (at most 65535) and the percent-encoding of the path and the user and password (got "http://[x"); fix the value',
+      '/receivers/mail/smtp_url: is not a valid URL: check the host, the port (at most 65535) and the percent-encoding of the path and the user and password (got "smtp://127.0.0.1:99999"); fix the value'
+    ]
+  },
+  {
     name: 'invalid phone numbers',
     yaml: 'receivers:\n  ops: { type: sms, account_sid: AC1, auth_token: "${T}", from: "+15005550006", to: "${TO}" }\n' + logRoute,
     env: { T: 'x', TO: '+33612345678, 0612345678' },
