@@ -1,20 +1,23 @@
-import addressparser, { type MailboxAddress } from 'nodemailer/lib/addressparser'
-
 /** Returns what is wrong with a setting's value, or null when it is valid. */
 export type FormatCheck = (value: string) => string | null
 
 /** One `@` between a local part and a domain, without spaces or brackets. */
-const mailbox = /^[^\s@<>()]+@[^\s@<>()]+$/
+const address = '[^\\s@<>()",;]+@[^\\s@<>()",;]+'
 
 /**
- * Checks an e-mail address as nodemailer reads it, with or without a
- * display name: `alerts@example.com` or `Relay <alerts@example.com>`.
+ * The two forms of one recipient: a bare address, or a display name and an
+ * address in angle brackets. A display name holds no `@` unless quoted, so
+ * that `a@example.com b@example.com`, which nodemailer reads as the
+ * address b@example.com named "a@example.com", is not one recipient.
  */
+const mailbox = new RegExp(`^(?:${address}|(?:"[^"\\r\\n]*"[ \\t]*|[^"<>@,;\\r\\n]*)<${address}>)$`)
+
+/** Checks one e-mail address: `alerts@example.com` or `Relay <alerts@example.com>`. */
 export const emailAddressProblem: FormatCheck = (value) => {
-  const mailboxes = addressparser(value, { flatten: true }) as MailboxAddress[]
-  if (mailboxes.length > 1) return 'must be one e-mail address'
-  const address = mailboxes[0]?.address ?? ''
-  return mailbox.test(address) ? null : 'must be an e-mail address such as alerts@example.com'
+  if (mailbox.test(value.trim())) return null
+  return /@[\s\S]*@/.test(value)
+    ? 'must be one e-mail address, and a list separates addresses with commas'
+    : 'must be an e-mail address such as alerts@example.com'
 }
 
 const e164 = /^\+[1-9][0-9]{1,14}$/

@@ -327,7 +327,7 @@ const errorCases: ErrorCase[] = [
   {
     name: 'two sender addresses',
     yaml: 'receivers:\n  ops: { type: email, smtp_url: "smtp://mail.example.com", from: "a@example.com, b@example.com", to: [c@example.com] }\n' + logRoute,
-    errors: ['/receivers/ops/from: must be one e-mail address (got "a@example.com, b@example.com"); fix the value']
+    errors: ['/receivers/ops/from: must be one e-mail address, and a list separates addresses with commas (got "a@example.com, b@example.com"); fix the value']
   },
   {
     name: 'recipient without domain',
