@@ -72,6 +72,18 @@ export const MissingHostError = createError(
   400
 )
 
+export const DuplicateHostError = createError(
+  'RELAY_BAD_REQUEST',
+  'The request has %s Host headers: send exactly one',
+  400
+)
+
+export const UnsupportedTransferEncodingError = createError(
+  'RELAY_UNSUPPORTED_TRANSFER_ENCODING',
+  'Transfer-Encoding %s is not supported: send the body with Content-Length or Transfer-Encoding: chunked',
+  501
+)
+
 /** Invalid configuration found at start-up; the message names the setting. */
 export class ConfigError extends Error {
   readonly code = 'RELAY_CONFIG_INVALID'

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { countUnroutedResponse } from '../plugins/metrics.js'
-import { MissingHostError, NotFoundError } from './errors.js'
+import { DuplicateHostError, MissingHostError, NotFoundError, UnsupportedTransferEncodingError } from './errors.js'
 import { applySecurityHeaders, securityHeaderLines, securityHeaders } from './security-headers.js'
 
 /** Builds the JSON body of an error response: `{error, code, message}`. */
@@ -68,16 +68,36 @@ export function clientErrorHandler (this: FastifyInstance, err: NodeJS.ErrnoExce
   this.log.debug({ err, code: answer.code }, 'client error')
   afterEarlierResponses(socket, () => {
     if (socket.writable) {
-      const body = JSON.stringify(errorBody(answer, answer.status))
-      socket.write(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n` +
-        'Content-Type: application/json; charset=utf-8\r\n' +
-        `${securityHeaderLines}X-Request-Id: ${randomUUID()}\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+      writeRawError(socket, answer)
       // The request line may be unreadable, so the method is not known.
       countUnroutedResponse(this, 'unknown', answer.status)
     }
     socket.destroy()
   })
+}
+
+/** Writes a JSON error response, with the security headers, straight to a socket. */
+function writeRawError (socket: Socket, answer: ClientError): void {
+  const body = JSON.stringify(errorBody(answer, answer.status))
+  socket.write(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n` +
+    'Content-Type: application/json; charset=utf-8\r\n' +
+    `${securityHeaderLines}X-Request-Id: ${randomUUID()}\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+}
+
+/**
+ * Returns a 'connect' listener of the instance's server, which responds to
+ * a CONNECT request with the JSON 404 of any other unknown route. Node.js
+ * passes CONNECT to these listeners only, and without one it destroys the
+ * socket without a response.
+ */
+function rejectConnect (fastify: FastifyInstance, routes: string) {
+  return (request: IncomingMessage, socket: Socket): void => {
+    const error = new NotFoundError('CONNECT', (request.url ?? '').slice(0, 200), routes)
+    if (socket.writable) writeRawError(socket, { status: 404, code: error.code, message: error.message })
+    countUnroutedResponse(fastify, 'CONNECT', 404)
+    socket.destroy()
+  }
 }
 
 interface PendingResponse {
@@ -173,16 +193,39 @@ function writeExpectationFailed (request: IncomingMessage, response: ServerRespo
 export const httpServerOptions = { requireHostHeader: false } as const
 
 /**
- * Responds with 400 to an HTTP/1.1 request without a Host header, which
- * RFC 9112 (section 3.2) requires of a server. An empty Host is valid, and
- * HTTP/1.0 has no Host requirement.
+ * Responds with 400 to an HTTP/1.1 request without a Host header, and to
+ * any request with several, as RFC 9112 (section 3.2) requires of a
+ * server. Node.js keeps only the first of several. An empty Host is valid,
+ * and HTTP/1.0 has no Host requirement.
  */
-async function rejectMissingHost (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-  if (request.raw.httpVersion !== '1.1' || request.headers.host !== undefined) return
-  return await reply.code(400)
-    .header('x-request-id', request.id)
+async function rejectBadHost (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  const { rawHeaders } = request.raw
+  let hosts = 0
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    if (rawHeaders[index]?.toLowerCase() === 'host') hosts++
+  }
+  if (hosts === 1 || (hosts === 0 && request.raw.httpVersion !== '1.1')) return
+  const error = hosts === 0 ? new MissingHostError() : new DuplicateHostError(hosts)
+  return await sendAndClose(reply, error, 400)
+}
+
+/**
+ * Responds with 501 to a request whose Transfer-Encoding is anything but
+ * chunked, as RFC 9112 (section 6.1) advises. Node.js decodes the chunks
+ * of `gzip, chunked` and leaves the gzip, so the relay would read and
+ * verify other bytes than the client meant.
+ */
+async function rejectTransferEncoding (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  const encoding = request.headers['transfer-encoding']
+  if (encoding === undefined || encoding.trim().toLowerCase() === 'chunked') return
+  return await sendAndClose(reply, new UnsupportedTransferEncodingError(JSON.stringify(encoding.slice(0, 100))), 501)
+}
+
+async function sendAndClose (reply: FastifyReply, error: { code: string, message: string }, status: number): Promise<FastifyReply> {
+  return await reply.code(status)
+    .header('x-request-id', reply.request.id)
     .header('connection', 'close')
-    .send(errorBody(new MissingHostError(), 400))
+    .send(errorBody(error, status))
 }
 
 export interface HttpBasicsOptions {
@@ -192,15 +235,18 @@ export interface HttpBasicsOptions {
 
 /**
  * Gives an instance the HTTP behaviour both programs share: the security
- * headers, bodies read as bytes, and JSON responses for an unknown route,
- * an unsupported Expect header and, when the server is created with
- * httpServerOptions, a missing Host header.
+ * headers, bodies read as bytes, and JSON responses for an unknown route
+ * or CONNECT, an unsupported Expect header or Transfer-Encoding, several
+ * Host headers and, when the server is created with httpServerOptions, a
+ * missing one.
  */
 export const httpBasics = fp(async function httpBasics (fastify: FastifyInstance, options: HttpBasicsOptions): Promise<void> {
   readBodiesAsBytes(fastify)
   fastify.server.on('checkExpectation', rejectExpectation(fastify))
+  fastify.server.on('connect', rejectConnect(fastify, options.routes))
   fastify.setNotFoundHandler(notFoundHandler(options.routes))
   await fastify.register(securityHeaders)
-  // Added after the security headers' hook, so that the 400 carries them.
-  fastify.addHook('onRequest', rejectMissingHost)
+  // Added after the security headers' hook, so that these responses carry them.
+  fastify.addHook('onRequest', rejectBadHost)
+  fastify.addHook('onRequest', rejectTransferEncoding)
 }, { name: 'http-basics' })

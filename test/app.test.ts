@@ -4,7 +4,7 @@ import { test, type Test } from 'tap'
 import { topologyNames } from '../src/broker/topology.js'
 import { deleteTopology, openConnection, uniquePrefix } from './fixtures/broker.js'
 import { connectionBlockedFrame, connectionUnblockedFrame, startBrokerProxy } from './fixtures/broker-proxy.js'
-import { readResponse, sendRaw } from './fixtures/raw-http.js'
+import { readResponse, sendRaw, type RawResponse } from './fixtures/raw-http.js'
 import { signedHeaders, startServer, startTestServer, waitUntil } from './fixtures/server.js'
 
 /** POSTs a signed body on a keep-alive connection. */
@@ -241,6 +241,45 @@ test('missing Host gets a JSON 400', async (t) => {
   const metrics = await server.inject({ method: 'GET', url: '/metrics' })
   t.match(metrics.body, 'sqreen_relay_http_requests_total{method="GET",route="/healthz",status_code="400"} 3')
   t.match(metrics.body, 'sqreen_relay_http_requests_total{method="POST",route="/v1/webhook",status_code="400"} 1')
+})
+
+/** Checks the JSON body and the security headers of a raw error response. */
+function assertRawError (t: Test, response: RawResponse, expected: { status: number, code: string, message: RegExp | string }, name: string): void {
+  t.equal(response.status, expected.status, `${name}: status`)
+  t.match(JSON.parse(response.body), { code: expected.code, message: expected.message }, `${name}: body`)
+  t.equal(response.headers['content-security-policy'], "default-src 'none'", `${name}: security headers`)
+  t.match(response.headers['x-request-id'], /^[0-9a-f-]{36}$/, `${name}: request id`)
+  t.equal(response.headers.connection, 'close', `${name}: connection closed`)
+}
+
+test('framing the relay does not take gets JSON errors', async (t) => {
+  const { server } = await startTestServer(t, 'framing')
+  await server.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = server.server.address() as AddressInfo
+  const body = '[{"sqreen_payload_type":"test"}]'
+
+  const twoHosts = await sendRaw(port, `POST /v1/webhook HTTP/1.1\r\nHost: a\r\nHost: b\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
+  assertRawError(t, twoHosts, { status: 400, code: 'RELAY_BAD_REQUEST', message: 'The request has 2 Host headers: send exactly one' }, 'two Host headers')
+  const twoHostsOld = await sendRaw(port, 'GET /healthz HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n')
+  t.equal(twoHostsOld.status, 400, 'two Host headers in HTTP/1.0')
+
+  const connect = await sendRaw(port, 'CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n')
+  assertRawError(t, connect, { status: 404, code: 'RELAY_NOT_FOUND', message: /^No route CONNECT 127\.0\.0\.1:443: / }, 'CONNECT')
+
+  const gzip = await sendRaw(port, 'POST /v1/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+    `Transfer-Encoding: gzip, chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`)
+  assertRawError(t, gzip, {
+    status: 501,
+    code: 'RELAY_UNSUPPORTED_TRANSFER_ENCODING',
+    message: 'Transfer-Encoding "gzip, chunked" is not supported: send the body with Content-Length or Transfer-Encoding: chunked'
+  }, 'gzip transfer coding')
+
+  const chunked = await sendRaw(port, 'POST /v1/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n' +
+    `Transfer-Encoding: Chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`)
+  t.equal(chunked.status, 401, 'chunked in any case reaches the signature check')
+
+  const metrics = await server.inject({ method: 'GET', url: '/metrics' })
+  t.match(metrics.body, 'sqreen_relay_http_requests_total{method="CONNECT",route="unmatched",status_code="404"} 1')
 })
 
 test('stalled requests get 408', async (t) => {
