@@ -283,17 +283,18 @@ test('send rejects an invalid --url', async (t) => {
     'not a url',
     'ftp://127.0.0.1/v1/webhook',
     '/v1/webhook',
-    'http://user:password@127.0.0.1/v1/webhook'
+    'http://user:s3cr3t@127.0.0.1/v1/webhook'
   ]
   for (const url of cases) {
     const result = await run(['send', firstPath, '--url', url, '--secret', 's'])
     t.equal(result.code, 1, url)
-    t.match(result.stderr, `option '--url <url>' argument '${url}' is invalid`, url)
+    t.match(result.stderr, /^error: --url must /, url)
+    t.notMatch(result.stderr, 's3cr3t', `${url}: no password in the error`)
   }
 })
 
 test('send rejects an invalid --timeout', async (t) => {
-  for (const timeout of ['0', '-5', '1.5', 'soon']) {
+  for (const timeout of ['0', '-5', '1.5', 'soon', '1e3', '2147483648', '99999999999']) {
     const argv = ['send', firstPath, '--url', 'http://127.0.0.1:1/', '--timeout', timeout]
     const result = await run(argv)
     t.equal(result.code, 1, timeout)

@@ -3,6 +3,8 @@ import { type Command, InvalidArgumentError, Option } from 'commander'
 import { request } from 'undici'
 import { readLimitedBody } from '../../backends/http.js'
 import type { CliIO } from '../cli.js'
+import { maxDelayMs } from '../config.js'
+import { redactInvalidUrl } from '../logger.js'
 import { escapeInvisible } from '../render/text.js'
 import { sign } from '../signature.js'
 import { readBody, resolveSecret, secretOption, type SecretOptions } from './sign.js'
@@ -14,27 +16,29 @@ interface SendOptions extends SecretOptions {
   timeout: number
 }
 
-function parseUrl (value: string): string {
+/**
+ * Returns what is wrong with the --url value, or null. It is checked in
+ * the action rather than by an option parser, because commander would
+ * print the value in its error, password included.
+ */
+function urlProblem (value: string): string | null {
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    throw new InvalidArgumentError('Expected an absolute http:// or https:// URL.')
+    return 'must be an absolute http:// or https:// URL'
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidArgumentError('Expected an http:// or https:// URL.')
-  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http:// or https:// URL'
   // The signature is the only credential send passes on.
-  if (url.username !== '' || url.password !== '') {
-    throw new InvalidArgumentError('Remove the user name and password from the URL.')
-  }
-  return value
+  if (url.username !== '' || url.password !== '') return 'must not contain a user name or password: remove them'
+  return null
 }
 
 function parseTimeout (value: string): number {
   const timeoutMs = Number(value)
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-    throw new InvalidArgumentError('Expected a positive whole number of milliseconds.')
+  // Node.js timers take at most 2^31 - 1 ms.
+  if (!/^[0-9]+$/.test(value) || timeoutMs <= 0 || timeoutMs > maxDelayMs) {
+    throw new InvalidArgumentError(`Expected a whole number of milliseconds from 1 to ${maxDelayMs}.`)
   }
   return timeoutMs
 }
@@ -86,6 +90,8 @@ function describeStatus (url: string, status: number, location: string | null): 
 }
 
 async function send (file: string, options: SendOptions, command: Command, io: CliIO) {
+  const problem = urlProblem(options.url)
+  if (problem !== null) command.error(`error: --url ${problem} (got ${JSON.stringify(redactInvalidUrl(options.url))})`)
   const secret = resolveSecret(command, options, io.env)
   const body = await readBody(command, file)
 
@@ -118,8 +124,7 @@ export function registerSend (program: Command, io: CliIO): void {
     .argument('<file>', 'request body to send, read as raw bytes')
     .requiredOption(
       '--url <url>',
-      'webhook endpoint, e.g. http://127.0.0.1:3000/v1/webhook',
-      parseUrl
+      'webhook endpoint, e.g. http://127.0.0.1:3000/v1/webhook'
     )
     .addOption(secretOption())
     .addOption(
