@@ -108,6 +108,21 @@ const syntaxCases = [
     line: /^line 1, column \d+: maps and lists are nested too deeply to parse; nest maps and lists less deeply$/
   },
   {
+    name: 'unknown directive',
+    yaml: '%FOO bar\n---\na: 1\n',
+    line: 'line 1, column 1: Unknown directive %FOO; remove the line that starts with %, because the routes file needs no directive'
+  },
+  {
+    name: 'unsupported YAML version',
+    yaml: '%YAML 1.3\n---\na: 1\n',
+    line: 'line 1, column 7: Unsupported YAML version 1.3; remove the line that starts with %, because the routes file needs no directive'
+  },
+  {
+    name: 'anchor ending in a colon',
+    yaml: 'a: &x: 1\n',
+    line: 'line 1, column 6: Anchor ending in : is ambiguous; remove the ":" at the end of the anchor or alias name'
+  },
+  {
     name: 'stray bracket',
     yaml: 'a: 1\n]\n',
     line: 'line 2, column 1: Unexpected flow-seq-end token in YAML stream: "]"; fix the YAML syntax'
@@ -161,5 +176,80 @@ test('alias bombs are rejected', async (t) => {
   const yaml = `anchor: &a [1]\nreceivers: [${Array(101).fill('*a').join(', ')}]\n`
   t.same(issueLines(yaml), [
     'routes.yml: /: Excessive alias count indicates a resource exhaustion attack; use fewer YAML aliases'
+  ])
+})
+
+const tagLine = (position: string, tag: string): string =>
+  `routes.yml: ${position}: the tag ${tag} is not supported; remove the tag, and quote the value if it must stay a string`
+
+const tagCases = [
+  { name: 'unknown local tag', yaml: 'a: !weird 1\n', lines: [tagLine('line 1, column 4', '!weird')] },
+  { name: 'unknown global tag', yaml: 'a: !!js/function "x"\n', lines: [tagLine('line 1, column 4', '!!js/function')] },
+  { name: 'binary', yaml: 'a: !!binary aGVsbG8=\n', lines: [tagLine('line 1, column 4', '!!binary')] },
+  { name: 'core schema tag', yaml: 'a: !!str 1\n', lines: [tagLine('line 1, column 4', '!!str')] },
+  { name: 'non-specific tag', yaml: 'a: ! 1\n', lines: [tagLine('line 1, column 4', '!')] },
+  {
+    name: 'verbatim tag',
+    yaml: 'a: !<tag:yaml.org,2002:str> 1\n',
+    lines: [tagLine('line 1, column 4', '!<tag:yaml.org,2002:str>')]
+  },
+  {
+    name: 'tag of a %TAG handle',
+    yaml: '%TAG !e! tag:example.com,2000:\n---\na: !e!foo 1\n',
+    lines: [tagLine('line 3, column 4', '!e!foo')]
+  },
+  {
+    name: 'tags on the root, collections and keys',
+    yaml: '!!map\na: !!seq [!v 1, {!w k: v}]\nb: |\n  !text\n',
+    lines: [
+      tagLine('line 1, column 1', '!!map'),
+      tagLine('line 2, column 4', '!!seq'),
+      tagLine('line 2, column 11', '!v'),
+      tagLine('line 2, column 18', '!w')
+    ]
+  }
+]
+
+test('tags are rejected', async (t) => {
+  for (const { name, yaml, lines } of tagCases) {
+    t.same(issueLines(yaml), lines, name)
+  }
+})
+
+test('exclamation marks in values pass', async (t) => {
+  t.same(parseRoutesYaml('routes.yml', 'a: "Alert!"\nb: wow!\nc: |\n  !text\n'), {
+    a: 'Alert!',
+    b: 'wow!',
+    c: '!text\n'
+  })
+})
+
+const mergeLine = (position: string): string =>
+  `routes.yml: ${position}: merge keys (<<) are not supported; write the settings out instead of merging with <<`
+
+const mergeCases = [
+  {
+    name: 'merge into a receiver',
+    yaml: 'receivers:\n  base: &c { type: log }\n  ops:\n    <<: *c\n',
+    lines: [mergeLine('line 4, column 5')]
+  },
+  { name: 'merge in a flow map', yaml: 'a: &c {x: 1}\nb: { <<: *c, y: 2 }\n', lines: [mergeLine('line 2, column 6')] },
+  { name: 'merge of a list', yaml: 'a: &c {x: 1}\nb:\n  <<: [*c]\n', lines: [mergeLine('line 3, column 3')] },
+  { name: 'merge in YAML 1.1', yaml: '%YAML 1.1\n---\na: &c {x: 1}\nb: { <<: *c }\n', lines: [mergeLine('line 4, column 6')] },
+  { name: 'quoted merge key', yaml: 'a: { "<<": 1 }\n', lines: [mergeLine('line 1, column 6')] }
+]
+
+test('merge keys are rejected', async (t) => {
+  for (const { name, yaml, lines } of mergeCases) {
+    t.same(issueLines(yaml), lines, name)
+  }
+})
+
+test('tags, merge keys and aliases in document order', async (t) => {
+  t.same(issueLines('a: { <<: *x }\nb: [!v 1, *y]\n'), [
+    mergeLine('line 1, column 6'),
+    `routes.yml: line 1, column 10: ${aliasFix('x')}`,
+    tagLine('line 2, column 5', '!v'),
+    `routes.yml: line 2, column 11: ${aliasFix('y')}`
   ])
 })
