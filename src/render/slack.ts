@@ -4,7 +4,7 @@ import {
   buildExtraFacts, buildFacts, cleanDescription, cleanTitle, type Fact
 } from './facts.js'
 import { renderTemplate } from './template.js'
-import { cleanLines, escapeSlack, httpUrl, truncate, truncateEscaped } from './text.js'
+import { cleanLines, escapeSlack, httpUrl, truncateSlack } from './text.js'
 
 /*
  * Slack incoming-webhook payload with Block Kit blocks. Every text object
@@ -49,11 +49,15 @@ export interface SlackMessage {
   unfurl_media: false
 }
 
-/** Block Kit limits, in characters of the escaped text. */
+/**
+ * Block Kit limits, in UTF-16 code units (string length) of the escaped
+ * text. A text never has more code points than code units, so it fits
+ * whether Slack counts the one or the other.
+ */
 const limits = { header: 150, text: 3000, field: 2000, fields: 10, fallback: 3000 }
 
 function plainText (text: string, max: number): SlackText {
-  return { type: 'plain_text', text: truncateEscaped(text, max, escapeSlack), emoji: false }
+  return { type: 'plain_text', text: truncateSlack(escapeSlack(text), max), emoji: false }
 }
 
 function factSection (facts: Fact[]): SlackBlock {
@@ -90,7 +94,7 @@ function fallbackText (n: Notification, facts: Fact[], url: string | null): stri
     ...facts.map((fact) => `${fact.label}: ${fact.value}`),
     url
   ].filter((line) => line !== null)
-  return truncateEscaped(lines.join('\n'), limits.fallback, escapeSlack)
+  return truncateSlack(escapeSlack(lines.join('\n')), limits.fallback)
 }
 
 function descriptionBlock (n: Notification): SlackBlock[] {
@@ -111,7 +115,7 @@ function renderBuiltIn (n: Notification, url: string | null): SlackMessage {
 }
 
 function renderWithTemplate (n: Notification, template: string, url: string | null): SlackMessage {
-  const rendered = truncate(cleanLines(renderTemplate(template, n, escapeSlack)), limits.text)
+  const rendered = truncateSlack(cleanLines(renderTemplate(template, n, escapeSlack)), limits.text)
   const text = rendered === '' ? escapeSlack(cleanTitle(n)) : rendered
   const blocks: SlackBlock[] = [
     { type: 'section', text: { type: 'plain_text', text, emoji: false } },

@@ -8,12 +8,29 @@
  */
 
 /**
- * Control characters (C0, DEL, C1) and format characters. Format characters
- * include the bidi overrides and isolates, zero-width characters and the
- * invisible tag characters, which can make text read differently from
- * what it contains.
+ * Invisible characters, which can make text read differently from what it
+ * contains. They are the control characters (C0, DEL, C1), the format
+ * characters (bidi overrides and isolates, zero-width characters, tag
+ * characters) and the other default-ignorable code points (Hangul fillers,
+ * the combining grapheme joiner, variation selectors). Two blank symbols
+ * that Unicode does not class as ignorable are added: U+2800 BRAILLE
+ * PATTERN BLANK and U+1D159 MUSICAL SYMBOL NULL NOTEHEAD. Whitespace, such
+ * as U+3000, is not listed, because cleanText turns it into a space first
+ * and escapeInvisible shows it as a gap.
+ *
+ * One exception keeps emoji as they look: variation selector 15 or 16
+ * (U+FE0E, U+FE0F) right after an emoji, where it picks text or emoji
+ * presentation. Without U+FE0F, the red heart U+2764 U+FE0F shows as a
+ * black heart symbol in many fonts. Every other variation selector is
+ * removed, because a run of them can carry hidden data. Zero-width joiners
+ * are removed too, so a joined emoji sequence, such as a family, shows as
+ * its separate emoji.
  */
-const invisibleCharacters = /[\p{Cc}\p{Cf}]/gu
+const invisible = String.raw`(?![\uFE0E\uFE0F])` +
+  String.raw`[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800\u{1D159}]` +
+  String.raw`|(?<!\p{Emoji})[\uFE0E\uFE0F]`
+
+const invisibleCharacters = new RegExp(invisible, 'gu')
 
 /**
  * Returns a value as one line of visible text: line breaks and other
@@ -30,14 +47,19 @@ export function cleanText (value: unknown): string {
     .trim()
 }
 
+const invisibleOrSurrogate = new RegExp(String.raw`(?![\n\t])(?:${invisible}|\p{Cs})`, 'gu')
+
 /**
  * Shows each invisible character but line breaks and tabs, and each lone
- * surrogate, as a \u escape, so that text from elsewhere cannot move the
- * cursor, clear the screen or reorder a line in a terminal.
+ * surrogate, as a \u escape (\u{…} above U+FFFF), so that text from
+ * elsewhere cannot move the cursor, clear the screen or reorder a line in
+ * a terminal.
  */
 export function escapeInvisible (text: string): string {
-  return text.replace(/(?![\n\t])[\p{Cc}\p{Cf}\p{Cs}]/gu, (character) =>
-    `\\u${(character.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`)
+  return text.replace(invisibleOrSurrogate, (character) => {
+    const hex = (character.codePointAt(0) ?? 0).toString(16)
+    return hex.length > 4 ? `\\u{${hex}}` : `\\u${hex.padStart(4, '0')}`
+  })
 }
 
 /**
@@ -62,23 +84,22 @@ export function truncate (text: string, max: number, ellipsis = '…'): string {
   return characters.slice(0, kept).join('').trimEnd() + ellipsis
 }
 
+/** An entity that escapeSlack writes, or any other code point. */
+const slackUnits = /&(?:amp|lt|gt);|[\s\S]/gu
+
 /**
- * Escapes text and shortens it so that the escaped result is at most `max`
- * characters long, because channel limits count the escaped text.
+ * Shortens Slack-escaped text to at most `max` UTF-16 code units (string
+ * length), ending it with an ellipsis, because channel limits count the
+ * escaped text. It cuts between code points and never inside an &amp;,
+ * &lt; or &gt; entity, which would show as broken text.
  */
-export function truncateEscaped (
-  text: string,
-  max: number,
-  escape: (text: string) => string
-): string {
-  const escaped = escape(text)
+export function truncateSlack (escaped: string, max: number): string {
   if (escaped.length <= max) return escaped
   const ellipsis = '…'
   let result = ''
-  for (const character of text) {
-    const next = escape(character)
-    if (result.length + next.length + ellipsis.length > max) break
-    result += next
+  for (const [unit] of escaped.matchAll(slackUnits)) {
+    if (result.length + unit.length + ellipsis.length > max) break
+    result += unit
   }
   return result.trimEnd() + ellipsis
 }

@@ -2,7 +2,7 @@ import { test } from 'tap'
 import { renderEmail } from '../../src/render/email.js'
 import { normalize } from '../../src/notifications/normalize.js'
 import {
-  hostile, invisibleCharacters, loneSurrogate, samples, withLoneSurrogates
+  cleanedBlankText, hostile, invisibleCharacters, loneSurrogate, samples, withBlankCharacters, withLoneSurrogates
 } from '../fixtures/notifications.js'
 
 for (const [name, notification] of Object.entries(samples)) {
@@ -55,6 +55,22 @@ test('lone surrogates become U+FFFD', async (t) => {
     t.ok(subject.includes(replaced), `${name}: subject replaced, pair kept`)
     t.ok(text.includes(replaced), `${name}: text part replaced, pair kept`)
     t.ok(html.includes(replaced), `${name}: HTML part replaced, pair kept`)
+  }
+})
+
+test('blank and ignorable characters are removed', async (t) => {
+  const templates = {
+    'built-in': undefined,
+    template: { subject: '{{title}} {{application}}', text: '{{description}}\n{{accountList}} {{#ips}}{{city}}{{/ips}}' }
+  }
+  for (const [name, template] of Object.entries(templates)) {
+    const { subject, text, html } = renderEmail(withBlankCharacters, template)
+    t.notMatch(subject, invisibleCharacters, `${name}: subject`)
+    t.notMatch(text, invisibleCharacters, `${name}: text part`)
+    t.notMatch(html, invisibleCharacters, `${name}: HTML part`)
+    t.ok(subject.includes(cleanedBlankText), `${name}: subject letters joined, emoji kept`)
+    t.ok(text.includes(cleanedBlankText), `${name}: text part letters joined, emoji kept`)
+    t.ok(html.includes(cleanedBlankText), `${name}: HTML part letters joined, emoji kept`)
   }
 })
 

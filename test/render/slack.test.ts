@@ -3,7 +3,7 @@ import { renderSlack, type SlackMessage, type SlackText } from '../../src/render
 import { escapeSlack } from '../../src/render/text.js'
 import { normalize } from '../../src/notifications/normalize.js'
 import {
-  hostile, invisibleCharacters, loneSurrogate, samples, withLoneSurrogates
+  cleanedBlankText, hostile, invisibleCharacters, loneSurrogate, samples, withBlankCharacters, withLoneSurrogates
 } from '../fixtures/notifications.js'
 
 function textObjects (message: SlackMessage): SlackText[] {
@@ -47,6 +47,21 @@ test('lone surrogates become U+FFFD', async (t) => {
     }
     t.notMatch(message.text, loneSurrogate, `${name}: fallback`)
     t.ok(message.text.includes('high \ufffd, low \ufffd, reversed \ufffd\ufffd, pair 😀'), `${name}: replaced, pair kept`)
+  }
+})
+
+test('blank and ignorable characters are removed', async (t) => {
+  const templates = {
+    'built-in': undefined,
+    template: { text: '{{title}}\n{{description}}\n{{application}} {{accountList}} {{#ips}}{{city}}{{/ips}}' }
+  }
+  for (const [name, template] of Object.entries(templates)) {
+    const message = renderSlack(withBlankCharacters, template)
+    for (const object of textObjects(message)) {
+      t.notMatch(object.text, invisibleCharacters, `${name}: ${object.text.slice(0, 20)}`)
+    }
+    t.notMatch(message.text, invisibleCharacters, `${name}: fallback`)
+    t.ok(message.text.includes(cleanedBlankText), `${name}: letters joined, emoji kept`)
   }
 })
 
@@ -171,4 +186,28 @@ test('empty template output falls back to the title', async (t) => {
 
 test('template without text keeps the built-in rendering', async (t) => {
   t.same(renderSlack(samples.pulse, { subject: 'x' }), renderSlack(samples.pulse))
+})
+
+/** Matches an & that does not start one of the entities escapeSlack writes. */
+const brokenEntity = /&(?!(?:amp|lt|gt);)/
+
+test('template text is cut between entities', async (t) => {
+  const n = normalize({ sqreen_payload_type: 'pulse', humanized_description: '&'.repeat(1000) })
+  const message = renderSlack(n, { text: 'x{{description}}{{description}}{{description}}{{description}}' })
+  t.ok(message.text.length <= 3000, 'within 3000')
+  t.ok(message.text.endsWith('&amp;…'), 'ends with a whole entity')
+  t.notMatch(message.text, brokenEntity, 'no broken entity')
+})
+
+test('template and built-in cut alike', async (t) => {
+  // Each group is 3 code points and 11 UTF-16 code units once escaped.
+  const description = '😀&<'.repeat(333)
+  const n = normalize({ sqreen_payload_type: 'pulse', humanized_description: description })
+  const builtIn = renderSlack(n).blocks[1]
+  const templated = renderSlack(n, { text: '{{description}}' }).blocks[0]
+  const text = builtIn?.type === 'section' ? builtIn.text?.text : undefined
+  t.ok(text !== undefined && text.length <= 3000, 'built-in within 3000 code units')
+  t.notMatch(text, brokenEntity, 'built-in: no broken entity')
+  t.notMatch(text, loneSurrogate, 'built-in: no split pair')
+  t.same(templated, { type: 'section', text: { type: 'plain_text', text, emoji: false } }, 'same text')
 })

@@ -4,7 +4,7 @@ import { fitsOneSegment, renderSms, toGsm } from '../../src/render/sms.js'
 import { normalize } from '../../src/notifications/normalize.js'
 import { fixtureItems, listFixtures } from '../fixtures/sqreen.js'
 import {
-  hostile, hostileText, invisibleCharacters, loneSurrogate, samples, withLoneSurrogates
+  hostile, hostileText, invisibleCharacters, loneSurrogate, samples, withBlankCharacters, withLoneSurrogates
 } from '../fixtures/notifications.js'
 
 function assertOneGsmSegment (t: Test, text: string, name: string): void {
@@ -43,6 +43,16 @@ test('lone surrogates become ?', async (t) => {
     assertOneGsmSegment(t, text, name)
     t.notMatch(text, loneSurrogate, `${name}: no lone surrogate`)
     t.ok(text.includes('high ?, low ?, reversed ??, pair ?'), `${name}: each one shown as ?`)
+  }
+})
+
+test('blank and ignorable characters are removed', async (t) => {
+  const templates = { 'built-in': undefined, template: { text: '{{description}}' } }
+  for (const [name, template] of Object.entries(templates)) {
+    const text = renderSms(withBlankCharacters, template)
+    assertOneGsmSegment(t, text, name)
+    t.notMatch(text, invisibleCharacters, `${name}: none left`)
+    t.ok(text.includes('abcdefghij ?'), `${name}: letters joined, emoji shown as ?`)
   }
 })
 
