@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import mustache from 'mustache'
 import { ConfigError } from '../errors.js'
@@ -8,6 +7,9 @@ import { isTemplateList, templateItemFields, templateVariables, type TemplateLis
 import { emailAddressProblem, phoneNumberProblem, type FormatCheck } from './addresses.js'
 import { compileRoutingTable, type RouteSpec } from './table.js'
 import { routesConfigError, validateRoutesDocument, type ConfigIssue } from './schema.js'
+import {
+  findEncodingProblem, maxRoutesFileBytes, maxSecretFileBytes, readFileWithin
+} from './text-file.js'
 import { parseRoutesYaml } from './yaml.js'
 import type { ReceiverSpec, ReceiverType, RoutingTable, TemplateSpec } from './types.js'
 
@@ -101,12 +103,31 @@ export function loadRoutesFile (file: string, env: NodeJS.ProcessEnv): RoutingTa
   return table
 }
 
+/**
+ * Reads the routes file as UTF-8 text. A leading UTF-8 byte order mark is
+ * accepted and dropped, so that columns count as in an editor.
+ */
 function readRoutes (file: string): string {
+  let bytes: Buffer | null
   try {
-    return readFileSync(file, 'utf8')
+    bytes = readFileWithin(file, maxRoutesFileBytes)
   } catch (err) {
     throw new ConfigError(`${file}: cannot read the routes file (${(err as NodeJS.ErrnoException).code}); check ROUTES_FILE`, { cause: err })
   }
+  if (bytes === null) {
+    throw new ConfigError(`${file}: the routes file is larger than ${maxRoutesFileBytes} bytes; ` +
+      'check that ROUTES_FILE names the routes file')
+  }
+  const encoding = findEncodingProblem(bytes)
+  if (encoding !== null) {
+    const { line, column } = encoding.position
+    throw routesConfigError(file, [{
+      path: `line ${line}, column ${column}`,
+      problem: `the file ${encoding.problem}`,
+      fix: 'save the file as UTF-8'
+    }])
+  }
+  return bytes.toString('utf8').replace(/^\ufeff/, '')
 }
 
 function resolveReceiver (name: string, raw: RawReceiver, context: Context): ReceiverSpec {
@@ -176,17 +197,53 @@ function readSecretFile (
   settings[target] = ''
   if (context.issues.length > known) return
   const file = resolve(context.directory, expanded)
+  const secret = readSecretText(file)
+  if ('problem' in secret) {
+    context.issues.push({ path, ...secret })
+    return
+  }
+  settings[target] = secret.text
+}
+
+const byteOrderMark = Buffer.from('\ufeff')
+
+/**
+ * Reads a secret file as UTF-8 text without its trailing newline. Returns
+ * the problem and its fix when the file is unreadable, too large, not
+ * UTF-8 text or blank.
+ */
+function readSecretText (file: string): { text: string } | { problem: string, fix: string } {
+  let bytes: Buffer | null
   try {
-    // Files written with echo or an editor end with a newline that is not part of the secret.
-    const value = readFileSync(file, 'utf8').replace(/[\r\n]+$/, '')
-    if (value === '') {
-      context.issues.push({ path, problem: `${file} is empty`, fix: 'write the secret into the file' })
-    }
-    settings[target] = value
+    bytes = readFileWithin(file, maxSecretFileBytes)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    context.issues.push({ path, problem: `cannot read ${file} (${code})`, fix: 'create the file, or fix the path' })
+    return { problem: `cannot read ${file} (${code})`, fix: 'create the file, or fix the path' }
   }
+  if (bytes === null) {
+    return {
+      problem: `${file} is larger than ${maxSecretFileBytes} bytes`,
+      fix: 'check the path, and keep only the secret in the file'
+    }
+  }
+  const encoding = findEncodingProblem(bytes)
+  if (encoding !== null) {
+    return { problem: `${file} ${encoding.problem}`, fix: 'save the file as UTF-8' }
+  }
+  // A byte order mark would become part of the secret, such as the key of a webhook's HMAC.
+  if (bytes.subarray(0, 3).equals(byteOrderMark)) {
+    return {
+      problem: `${file} starts with a UTF-8 byte order mark`,
+      fix: 'save the file as UTF-8 without a byte order mark'
+    }
+  }
+  // Files written with echo or an editor end with one newline that is not part of the secret.
+  const text = bytes.toString('utf8').replace(/\r?\n$/, '')
+  if (text.trim() === '') {
+    const problem = text === '' ? 'is empty' : 'contains only whitespace'
+    return { problem: `${file} ${problem}`, fix: 'write the secret into the file' }
+  }
+  return { text }
 }
 
 interface Setting {
@@ -212,17 +269,30 @@ function expand (value: string | string[], setting: Setting, context: Context): 
   })
 }
 
-/** Reads a referenced variable. When it is unset or empty, records an issue and returns ''. */
+/**
+ * Reads a referenced variable. When it is unset or empty, or only
+ * whitespace in a secret setting, records an issue and returns ''.
+ */
 function resolveReference (name: string, setting: Setting, context: Context): string {
   const resolved = context.env[name]
-  if (resolved !== undefined && resolved !== '') return resolved
   const isSecret = secrets[setting.type]?.key === setting.key
+  const problem = referenceProblem(resolved, isSecret)
+  if (resolved !== undefined && problem === null) return resolved
   context.issues.push({
     path: setting.path,
-    problem: `environment variable ${name} is ${resolved === undefined ? 'not set' : 'empty'}`,
+    problem: `environment variable ${name} ${problem}`,
     fix: isSecret ? `set ${name}, or use ${setting.key}_file` : `set ${name} in the relay's environment`
   })
   return ''
+}
+
+function referenceProblem (value: string | undefined, isSecret: boolean): string | null {
+  if (value === undefined) return 'is not set'
+  if (value === '') return 'is empty'
+  // A blank secret is a mistake that would show only later, as a channel's
+  // 401 or as an HMAC key that anyone can guess.
+  if (isSecret && value.trim() === '') return 'contains only whitespace'
+  return null
 }
 
 function checkRequiredSecret (
@@ -278,6 +348,13 @@ function checkTemplate (template: TemplateSpec | undefined, path: string, contex
       })
       continue
     }
+    for (const tag of unsupportedTags(tokens)) {
+      context.issues.push({
+        path: `${path}/${key}`,
+        problem: `the Mustache tag ${tag} is not supported`,
+        fix: 'remove the tag, and write the text of a partial into the template itself'
+      })
+    }
     for (const { name, list } of unknownVariables(tokens, null)) {
       const fields = list === null ? [] : templateItemFields[list]
       context.issues.push({
@@ -287,6 +364,22 @@ function checkTemplate (template: TemplateSpec | undefined, path: string, contex
       })
     }
   }
+}
+
+/**
+ * Token kinds of mustache.parse that renderTemplate renders: text,
+ * variables, sections, comments and delimiter changes. A partial
+ * (`{{>name}}`) is not among them, because the relay loads no partials
+ * and Mustache renders a missing one as ''.
+ */
+const supportedTokens = new Set(['text', 'name', '&', '#', '^', '!', '='])
+
+/** Returns each tag of a parsed template, at every depth, that the relay does not render. */
+function unsupportedTags (tokens: unknown[][]): string[] {
+  return tokens.flatMap(([kind, value, , , children]) => {
+    if (!supportedTokens.has(kind as string)) return [`{{${String(kind)}${String(value)}}}`]
+    return kind === '#' || kind === '^' ? unsupportedTags(children as unknown[][]) : []
+  })
 }
 
 interface UnknownVariable {
@@ -309,7 +402,7 @@ function unknownVariables (tokens: unknown[][], list: TemplateList | null): Unkn
   const item = list !== null && fields.length === 0 ? ['.'] : []
   const known: readonly string[] = [...item, ...fields, ...templateVariables]
   return tokens.flatMap(([kind, value, , , children]) => {
-    if (!['name', '&', '{', '#', '^', '>'].includes(kind as string)) return []
+    if (!['name', '&', '{', '#', '^'].includes(kind as string)) return []
     const name = String(value)
     const own = known.includes(name) ? [] : [{ name, list }]
     if (kind !== '#' && kind !== '^') return own

@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { test, type Test } from 'tap'
 import { loadRoutesFile } from '../../src/routing/file.js'
@@ -15,7 +16,7 @@ interface ErrorCase {
   yaml: string
   env?: NodeJS.ProcessEnv
   /** Files written next to the routes file. */
-  files?: Record<string, string>
+  files?: Record<string, string | Buffer>
   /** Expected `<path>: <problem>; <fix>` lines, each after the file name. */
   errors: string[]
 }
@@ -268,6 +269,65 @@ const errorCases: ErrorCase[] = [
     errors: ['/receivers/ops/secret_file: <dir>/secret is empty; write the secret into the file']
   },
   {
+    name: 'secret file of blank lines',
+    yaml: 'receivers:\n  ops: { type: webhook, url: "https://x.example", secret_file: secret }\n' + logRoute,
+    files: { secret: '\n\n' },
+    errors: ['/receivers/ops/secret_file: <dir>/secret contains only whitespace; write the secret into the file']
+  },
+  {
+    name: 'secret file of spaces',
+    yaml: 'receivers:\n  ops: { type: sms, account_sid: AC1, auth_token_file: token, from: "+15005550006", to: "+33612345678" }\n' + logRoute,
+    files: { token: ' \t \r\n' },
+    errors: ['/receivers/ops/auth_token_file: <dir>/token contains only whitespace; write the secret into the file']
+  },
+  {
+    name: 'Latin-1 secret file',
+    yaml: 'receivers:\n  ops: { type: webhook, url: "https://x.example", secret_file: secret }\n' + logRoute,
+    files: { secret: Buffer.from('caf\xe9\n', 'latin1') },
+    errors: ['/receivers/ops/secret_file: <dir>/secret is not valid UTF-8; save the file as UTF-8']
+  },
+  {
+    name: 'UTF-16 secret file',
+    yaml: 'receivers:\n  ops: { type: slack, webhook_url_file: url }\n' + logRoute,
+    files: { url: Buffer.from('https://hooks.slack.com/services/T0/B0/x', 'utf16le') },
+    errors: ['/receivers/ops/webhook_url_file: <dir>/url contains a NUL byte, as UTF-16 text does; save the file as UTF-8']
+  },
+  {
+    name: 'secret file with a byte order mark',
+    yaml: 'receivers:\n  ops: { type: webhook, url: "https://x.example", secret_file: secret }\n' + logRoute,
+    files: { secret: '\ufeffs3cret\n' },
+    errors: ['/receivers/ops/secret_file: <dir>/secret starts with a UTF-8 byte order mark; save the file as UTF-8 without a byte order mark']
+  },
+  {
+    name: 'secret file over 64 KiB',
+    yaml: 'receivers:\n  ops: { type: webhook, url: "https://x.example", secret_file: secret }\n' + logRoute,
+    files: { secret: 'x'.repeat(64 * 1024 + 1) },
+    errors: ['/receivers/ops/secret_file: <dir>/secret is larger than 65536 bytes; check the path, and keep only the secret in the file']
+  },
+  {
+    name: 'endless secret file',
+    yaml: 'receivers:\n  ops: { type: amqp, url_file: /dev/zero, exchange: x, routing_key: k }\n' + logRoute,
+    errors: ['/receivers/ops/url_file: /dev/zero is larger than 65536 bytes; check the path, and keep only the secret in the file']
+  },
+  {
+    name: 'secrets of only whitespace',
+    yaml: 'receivers:\n' +
+      '  hook: { type: webhook, url: "https://x.example", secret: "${S}" }\n' +
+      '  chat: { type: slack, webhook_url: "${S}" }\n' +
+      '  text: { type: sms, account_sid: AC1, auth_token: "${TAB}", from: "+15005550006", to: "+33612345678" }\n' +
+      '  mail: { type: email, smtp_url: "smtp://relay:${S}@mail.example.com", from: a@example.com, to: [b@example.com] }\n' +
+      '  bus: { type: amqp, url: "${NEWLINE}", exchange: x, routing_key: k }\n' +
+      '  ops: { type: log }\n' + logRoute,
+    env: { S: '   ', TAB: '\t', NEWLINE: '\n' },
+    errors: [
+      '/receivers/hook/secret: environment variable S contains only whitespace; set S, or use secret_file',
+      '/receivers/chat/webhook_url: environment variable S contains only whitespace; set S, or use webhook_url_file',
+      '/receivers/text/auth_token: environment variable TAB contains only whitespace; set TAB, or use auth_token_file',
+      '/receivers/mail/smtp_url: environment variable S contains only whitespace; set S, or use smtp_url_file',
+      '/receivers/bus/url: environment variable NEWLINE contains only whitespace; set NEWLINE, or use url_file'
+    ]
+  },
+  {
     name: 'secret and secret file',
     yaml: 'receivers:\n  ops: { type: webhook, url: "https://x.example", secret: "${S}", secret_file: secret }\n' + logRoute,
     env: { S: 'x' },
@@ -403,6 +463,15 @@ const errorCases: ErrorCase[] = [
     ]
   },
   {
+    name: 'partials in a template',
+    yaml: 'receivers:\n  ops:\n    type: log\n    template: { text: "{{>title}} {{#ips}}{{> ip}}{{/ips}}", subject: "{{^url}}{{>url}}{{/url}}" }\n' + logRoute,
+    errors: [
+      '/receivers/ops/template/text: the Mustache tag {{>title}} is not supported; remove the tag, and write the text of a partial into the template itself',
+      '/receivers/ops/template/text: the Mustache tag {{>ip}} is not supported; remove the tag, and write the text of a partial into the template itself',
+      '/receivers/ops/template/subject: the Mustache tag {{>url}} is not supported; remove the tag, and write the text of a partial into the template itself'
+    ]
+  },
+  {
     name: 'empty template',
     yaml: 'receivers:\n  ops: { type: log, template: {} }\n' + logRoute,
     errors: ['/receivers/ops/template: must not be empty; set subject and/or text, both Mustache templates']
@@ -476,7 +545,7 @@ test('secrets come from env and files', async (t) => {
     SECRETS: 'secrets'
   }, {
     secrets: {
-      'slack-url': 'https://hooks.slack.com/services/T0/B0/file\n\n',
+      'slack-url': 'https://hooks.slack.com/services/T0/B0/file\n',
       'twilio-token': 'token-from-file\r\n'
     }
   })
@@ -609,4 +678,130 @@ test('YAML anchors are resolved', async (t) => {
 `
   const receivers = loadReceivers(t, yaml, {})
   t.same(receivers.map((receiver) => receiver.name), ['log', 'second'])
+})
+
+const utf8Fix = 'save the file as UTF-8'
+
+const encodingCases = [
+  {
+    name: 'Latin-1',
+    bytes: Buffer.from('receivers:\n  ops: { type: log }\napplication_name: "caf\xe9"\n', 'latin1'),
+    error: `line 3, column 23: the file is not valid UTF-8; ${utf8Fix}`
+  },
+  {
+    name: 'UTF-16 with a byte order mark',
+    bytes: Buffer.from('\ufeffreceivers: {}\n', 'utf16le'),
+    error: `line 1, column 1: the file is not valid UTF-8; ${utf8Fix}`
+  },
+  {
+    name: 'UTF-16 big-endian with a byte order mark',
+    bytes: Buffer.from('\ufeffreceivers: {}\n', 'utf16le').swap16(),
+    error: `line 1, column 1: the file is not valid UTF-8; ${utf8Fix}`
+  },
+  {
+    name: 'UTF-16 without a byte order mark',
+    bytes: Buffer.from('receivers: {}\n', 'utf16le'),
+    error: `line 1, column 2: the file contains a NUL byte, as UTF-16 text does; ${utf8Fix}`
+  },
+  {
+    name: 'invalid byte after a U+FFFD',
+    bytes: Buffer.concat([Buffer.from('# \ufffd é\nreceivers: "\ufffd'), Buffer.from([0xff]), Buffer.from('"\n')]),
+    error: `line 2, column 14: the file is not valid UTF-8; ${utf8Fix}`
+  },
+  {
+    name: 'overlong encoding',
+    bytes: Buffer.from([0x61, 0x3a, 0x20, 0xc0, 0xaf, 0x0a]),
+    error: `line 1, column 4: the file is not valid UTF-8; ${utf8Fix}`
+  },
+  {
+    name: 'sequence cut at the end',
+    bytes: Buffer.from([0x61, 0x3a, 0x20, 0xe2, 0x82]),
+    error: `line 1, column 4: the file is not valid UTF-8; ${utf8Fix}`
+  },
+  {
+    name: 'byte order mark and Latin-1',
+    bytes: Buffer.concat([Buffer.from('\ufeffa: '), Buffer.from('\xe9', 'latin1')]),
+    error: `line 1, column 4: the file is not valid UTF-8; ${utf8Fix}`
+  }
+]
+
+test('non-UTF-8 routes files are rejected', async (t) => {
+  for (const { name, bytes, error } of encodingCases) {
+    const file = join(t.testdir({ 'routes.yml': bytes }), 'routes.yml')
+    t.throws(() => loadRoutesFile(file, {}), {
+      code: 'RELAY_CONFIG_INVALID',
+      message: `invalid routes:\n${file}: ${error}`
+    }, name)
+  }
+})
+
+test('routes file byte order mark dropped', async (t) => {
+  const dir = t.testdir({
+    'routes.yml': '\ufeffreceivers:\n  ops: { type: log }\n' + logRoute,
+    'tagged.yml': '\ufeffa: !v 1\n'
+  })
+  t.same(loadRoutesFile(join(dir, 'routes.yml'), {}).receivers, [{ name: 'ops', type: 'log' }], 'accepted')
+  t.throws(() => loadRoutesFile(join(dir, 'tagged.yml'), {}), {
+    message: /tagged\.yml: line 1, column 4: the tag !v is not supported;/
+  }, 'columns count from the first character')
+})
+
+const validRoutes = 'receivers:\n  ops: { type: log }\n' + logRoute
+
+test('routes file of 1 MiB is the limit', async (t) => {
+  const padding = (size: number): string => '#'.repeat(size - validRoutes.length - 1) + '\n'
+  const dir = t.testdir({
+    'limit.yml': validRoutes + padding(1024 * 1024),
+    'over.yml': validRoutes + padding(1024 * 1024 + 1)
+  })
+  t.equal(loadRoutesFile(join(dir, 'limit.yml'), {}).receivers.length, 1, '1048576 bytes accepted')
+  const over = join(dir, 'over.yml')
+  t.throws(() => loadRoutesFile(over, {}), {
+    code: 'RELAY_CONFIG_INVALID',
+    message: `${over}: the routes file is larger than 1048576 bytes; check that ROUTES_FILE names the routes file`
+  }, '1048577 bytes rejected')
+})
+
+test('endless routes files stop at the limit', async (t) => {
+  t.throws(() => loadRoutesFile('/dev/zero', {}), {
+    message: '/dev/zero: the routes file is larger than 1048576 bytes; check that ROUTES_FILE names the routes file'
+  }, '/dev/zero')
+  const fifo = join(t.testdir(), 'routes.yml')
+  execFileSync('mkfifo', [fifo])
+  // The writer must be another process, because the read blocks this one.
+  const writer = spawn('sh', ['-c', 'exec yes "# comment" > "$0"', fifo], { stdio: 'ignore' })
+  t.teardown(() => { if (writer.exitCode === null) writer.kill() })
+  t.throws(() => loadRoutesFile(fifo, {}), {
+    message: `${fifo}: the routes file is larger than 1048576 bytes; check that ROUTES_FILE names the routes file`
+  }, 'FIFO written without end')
+})
+
+test('secret files lose one trailing newline', async (t) => {
+  const cases = [
+    { content: 'key\n', secret: 'key' },
+    { content: 'key\r\n', secret: 'key' },
+    { content: 'key', secret: 'key' },
+    { content: 'key\n\n', secret: 'key\n' },
+    { content: 'key\r\n\r\n', secret: 'key\r\n' },
+    { content: 'key\r', secret: 'key\r' },
+    { content: ' key \n', secret: ' key ' }
+  ]
+  for (const { content, secret } of cases) {
+    const yaml = 'receivers:\n  log: { type: webhook, url: "https://x.example", secret_file: secret }\n'
+    const [receiver] = loadReceivers(t, yaml, {}, { secret: content })
+    t.match(receiver, { secret }, JSON.stringify(content))
+  }
+})
+
+test('secret file of 64 KiB is accepted', async (t) => {
+  const yaml = 'receivers:\n  log: { type: webhook, url: "https://x.example", secret_file: secret }\n'
+  const secret = 'x'.repeat(64 * 1024)
+  const [receiver] = loadReceivers(t, yaml, {}, { secret })
+  t.match(receiver, { secret })
+})
+
+test('template comments and delimiters are accepted', async (t) => {
+  const template = { text: '{{! for the on-call }}{{=<% %>=}}<% title %> <%#ips%><%address%><%/ips%>' }
+  const yaml = `receivers:\n  log: { type: log, template: { text: ${JSON.stringify(template.text)} } }\n`
+  t.same(loadReceivers(t, yaml, {}), [{ name: 'log', type: 'log', template }])
 })
