@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { isUtf8 } from 'node:buffer'
 import { Ajv } from 'ajv'
 import { loadConfig, type Config } from '../config.js'
 import { ConfigError } from '../errors.js'
@@ -14,6 +14,7 @@ import { cleanText, escapeInvisible } from '../render/text.js'
 import { parseSecrets } from '../signature.js'
 import { loadRouting } from '../routing/load.js'
 import { explain, formatRoutingTable, type Explanation } from '../routing/table.js'
+import { readFileWithin } from '../routing/text-file.js'
 import type { RoutingTable } from '../routing/types.js'
 
 export interface CheckConfigOptions {
@@ -42,7 +43,7 @@ export async function runCheckConfig (options: CheckConfigOptions): Promise<numb
     const { explainFile } = options
     const explanations = explainFile === undefined
       ? ''
-      : formatExplanations(table, explainFile, await readItems(explainFile))
+      : formatExplanations(table, explainFile, readItems(explainFile, config.BODY_LIMIT))
     options.write(describeSource(config))
     options.write(formatRoutingTable(table))
     options.write(explanations)
@@ -68,20 +69,24 @@ function describeSource (config: Config): string {
 
 /**
  * Reads a JSON body, one notification object or an array of them as Sqreen
- * sends. Like the server, it rejects the whole batch when one notification
- * is invalid.
+ * sends. Like the server, it rejects a body over BODY_LIMIT or not UTF-8,
+ * and the whole batch when one notification is invalid.
  */
-async function readItems (file: string): Promise<SqreenItem[]> {
-  let text: string
+function readItems (file: string, bodyLimit: number): SqreenItem[] {
+  let bytes: Buffer | null
   try {
-    text = await readFile(file, 'utf8')
+    bytes = readFileWithin(file, bodyLimit)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     throw new ConfigError(`cannot read ${file} (${code}); check the path given to explain`, { cause: err })
   }
+  if (bytes === null) {
+    throw new ConfigError(`the server would reject ${file} with 413: it is larger than BODY_LIMIT (${bodyLimit} bytes)`)
+  }
+  if (!isUtf8(bytes)) throw new ConfigError(`the server would reject ${file} with 400: its bytes are not valid UTF-8`)
   let body: unknown
   try {
-    body = JSON.parse(text)
+    body = JSON.parse(bytes.toString('utf8'))
   } catch (err) {
     throw new ConfigError(`${file} is not valid JSON: ${escapeInvisible((err as Error).message)}`, { cause: err })
   }

@@ -104,6 +104,31 @@ test('explain rejects bodies like the server', async (t) => {
   }
 })
 
+test('explain rejects bodies the server would not read', async (t) => {
+  const dir = t.testdir({
+    'routes.yml': pulseOnly,
+    'latin1.json': Buffer.from('[{"sqreen_payload_type":"te\xffst"}]', 'latin1'),
+    'large.json': `[{"sqreen_payload_type":"pulse","x":"${'a'.repeat(2048)}"}]`,
+    'limit.json': `[{"sqreen_payload_type":"pulse","x":"${'a'.repeat(1024 - 40)}"}]`
+  })
+  const env = { ROUTES_FILE: join(dir, 'routes.yml'), BODY_LIMIT: '1024' }
+
+  const latin1 = await run({ env, explainFile: join(dir, 'latin1.json') })
+  t.equal(latin1.code, 1, 'invalid UTF-8')
+  t.equal(latin1.output, `error: the server would reject ${join(dir, 'latin1.json')} with 400: its bytes are not valid UTF-8\n`)
+
+  const large = await run({ env, explainFile: join(dir, 'large.json') })
+  t.equal(large.code, 1, 'over BODY_LIMIT')
+  t.equal(large.output, `error: the server would reject ${join(dir, 'large.json')} with 413: it is larger than BODY_LIMIT (1024 bytes)\n`)
+
+  const limit = await run({ env, explainFile: join(dir, 'limit.json') })
+  t.equal(limit.code, 0, 'a body of exactly BODY_LIMIT')
+
+  const endless = await run({ env, explainFile: '/dev/zero' })
+  t.equal(endless.code, 1, 'an endless file')
+  t.match(endless.output, 'with 413')
+})
+
 test('explain escapes a broken file', async (t) => {
   const dir = t.testdir({ 'routes.yml': pulseOnly, 'body.json': '\u001b]0;title\u0007\u001b[2Jnot json' })
   const { code, output } = await run({ env: { ROUTES_FILE: join(dir, 'routes.yml') }, explainFile: join(dir, 'body.json') })
