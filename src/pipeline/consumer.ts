@@ -312,15 +312,33 @@ export class DeliveryConsumer {
       await deliverMessage(this.context, receiver, message)
       const record = { key, messageId, at: Date.now(), ttlMs: handledRecordTtlMs }
       dedup.store.remember(record)
-      // Not awaited: the in-memory record covers this process. A record
-      // whose publish fails is stored again after the reconnect, in time
-      // for a process that waits on this attempt's claim.
-      this.#publisher?.publish('', dedup.stream, Buffer.from(JSON.stringify(record)), { messageId: key })
-        .catch((err: unknown) => {
-          logger.debug({ err, key }, 'handled record not stored, kept for the next connection')
-          this.#unstored.push(record)
-        })
+      // Not awaited: the in-memory record covers this process.
+      this.#storeRecord(record, dedup.stream, logger)
     })
+  }
+
+  /**
+   * Publishes a handled record to the stream, where a process waiting on
+   * the attempt's claim reads it. A record that cannot be published now,
+   * because the connection is lost or was lost while publishing, is stored
+   * on the next connection, so that the waiting process does not send the
+   * delivery again once the claim expires.
+   */
+  #storeRecord (record: DedupRecord, stream: string, logger: Logger): void {
+    const publisher = this.#publisher
+    if (publisher === null) {
+      logger.debug({ key: record.key }, 'handled record kept for the next connection')
+      this.#unstored.push(record)
+      return
+    }
+    publisher.publish('', stream, Buffer.from(JSON.stringify(record)), { messageId: record.key })
+      .catch((err: unknown) => {
+        logger.debug({ err, key: record.key }, 'handled record not stored, trying again')
+        // Once the next connection has stored the kept records, a record
+        // kept now would wait for the one after, so it goes out at once.
+        if (this.#publisher !== null && this.#publisher !== publisher) this.#storeRecord(record, stream, logger)
+        else this.#unstored.push(record)
+      })
   }
 
   /**

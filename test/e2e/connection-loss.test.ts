@@ -22,9 +22,10 @@ async function postUntilAccepted (relay: Relay, body: string): Promise<{ accepte
 /**
  * Streams `total` notifications through the relay from eight senders and
  * closes every broker connection of the relay twice on the way. Every
- * notification must reach each receiver exactly once.
+ * notification must reach each receiver exactly once, also when counted
+ * `lateDuplicateMs` after the last close.
  */
-async function streamThroughClosedConnections (t: Test, relay: Relay): Promise<void> {
+async function streamThroughClosedConnections (t: Test, relay: Relay, lateDuplicateMs = 0): Promise<void> {
   const runId = newRunId()
   const items = faultItems(runId, 0, total)
   let rejected = 0
@@ -43,6 +44,7 @@ async function streamThroughClosedConnections (t: Test, relay: Relay): Promise<v
   t.ok(await closeConnectionsOf(relay.prefix) >= 2, 'server and consumer connections closed')
   await waitUntil(() => next >= 300, 60_000, '300 notifications sent')
   t.ok(await closeConnectionsOf(relay.prefix) >= 2, 'closed again')
+  const lastClose = Date.now()
   await senders
   t.comment(`${rejected} POSTs were answered 503 or failed and were retried`)
 
@@ -52,8 +54,9 @@ async function streamThroughClosedConnections (t: Test, relay: Relay): Promise<v
       .every((receiver) => countCopies(runId, texts[receiver]).size === total)
   }
   await waitUntil(done, 90_000, 'every notification at every receiver')
-  // Leave time for a late duplicate to show up.
-  await delay(1500)
+  // Leave time for a late duplicate to show up, such as one that a
+  // process sends once another process's claim on it expires.
+  await delay(Math.max(1500, lastClose + lateDuplicateMs - Date.now()))
   const texts = receivedTexts(relay)
   for (const [receiver, copies] of Object.entries(copiesPerReceiver)) {
     const counts = countCopies(runId, texts[receiver as keyof typeof copiesPerReceiver])
@@ -69,13 +72,21 @@ test('connections closed mid-stream', async (t) => {
   await streamThroughClosedConnections(t, relay)
 })
 
+/** DELIVERY_TIMEOUT_MS of the test with two consumers, shorter than the default to keep claims short. */
+const deliveryTimeoutMs = 3000
+/** How long a claim of that test lasts: the attempt's limit, 1 s of grace, and 15 s for its record. */
+const claimLeaseMs = deliveryTimeoutMs + 1000 + 15_000
+
 test('connections closed under two consumers', async (t) => {
-  const relay = await startRelay({ label: 'conn-loss-two' })
+  const relay = await startRelay({ label: 'conn-loss-two', env: { DELIVERY_TIMEOUT_MS: String(deliveryTimeoutMs) } })
   t.teardown(relay.close)
+  // Sends that finish after their connection was lost, whose records
+  // must reach the stream once the consumer reconnects.
+  relay.slack.latencyMs = 600
   // A redelivery can reach the other process, which did not see the
   // first attempt, and a notification can be routed by both.
   const second = await startConsumer({ env: relay.env })
   t.teardown(second.close)
   await waitUntil(() => second.consumer.ready, 15_000, 'the second consumer')
-  await streamThroughClosedConnections(t, relay)
+  await streamThroughClosedConnections(t, relay, claimLeaseMs + 2000)
 })
