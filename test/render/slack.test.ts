@@ -2,9 +2,7 @@ import { test } from 'tap'
 import { renderSlack, type SlackMessage, type SlackText } from '../../src/render/slack.js'
 import { escapeSlack } from '../../src/render/text.js'
 import { normalize } from '../../src/notifications/normalize.js'
-import {
-  cleanedBlankText, hostile, invisibleCharacters, loneSurrogate, samples, withBlankCharacters, withLoneSurrogates
-} from '../fixtures/notifications.js'
+import { cleaningCases, hostile, invisibleCharacters, loneSurrogate, samples } from '../fixtures/notifications.js'
 
 function textObjects (message: SlackMessage): SlackText[] {
   return message.blocks.flatMap((block) => {
@@ -35,33 +33,20 @@ test('hostile text arrives inert', async (t) => {
   t.notMatch(message.text, invisibleCharacters, 'fallback has no invisible character')
 })
 
-test('lone surrogates become U+FFFD', async (t) => {
+test('hostile characters are cleaned', async (t) => {
   const templates = {
     'built-in': undefined,
     template: { text: '{{title}}\n{{description}}\n{{application}} {{accountList}} {{#ips}}{{city}}{{/ips}}' }
   }
-  for (const [name, template] of Object.entries(templates)) {
-    const message = renderSlack(withLoneSurrogates, template)
-    for (const object of textObjects(message)) {
-      t.notMatch(object.text, loneSurrogate, `${name}: ${object.text.slice(0, 20)}`)
+  for (const { name: kind, notification, removed, kept } of cleaningCases) {
+    for (const [name, template] of Object.entries(templates)) {
+      const message = renderSlack(notification, template)
+      for (const object of textObjects(message)) {
+        t.notMatch(object.text, removed, `${kind}, ${name}: ${object.text.slice(0, 20)}`)
+      }
+      t.notMatch(message.text, removed, `${kind}, ${name}: fallback`)
+      t.ok(message.text.includes(kept), `${kind}, ${name}: the rest kept`)
     }
-    t.notMatch(message.text, loneSurrogate, `${name}: fallback`)
-    t.ok(message.text.includes('high \ufffd, low \ufffd, reversed \ufffd\ufffd, pair 😀'), `${name}: replaced, pair kept`)
-  }
-})
-
-test('blank and ignorable characters are removed', async (t) => {
-  const templates = {
-    'built-in': undefined,
-    template: { text: '{{title}}\n{{description}}\n{{application}} {{accountList}} {{#ips}}{{city}}{{/ips}}' }
-  }
-  for (const [name, template] of Object.entries(templates)) {
-    const message = renderSlack(withBlankCharacters, template)
-    for (const object of textObjects(message)) {
-      t.notMatch(object.text, invisibleCharacters, `${name}: ${object.text.slice(0, 20)}`)
-    }
-    t.notMatch(message.text, invisibleCharacters, `${name}: fallback`)
-    t.ok(message.text.includes(cleanedBlankText), `${name}: letters joined, emoji kept`)
   }
 })
 
