@@ -22,6 +22,10 @@ const descriptions: Record<DeadLetterAction, string> = {
   purge: 'delete parked messages for good'
 }
 
+const deadLettersHelp = '\nThe broker and the queue names come from AMQP_URL and AMQP_PREFIX, as for\n' +
+  'the consumer. replay also reads the receivers (ROUTES_FILE, or the backend\n' +
+  'variables) to know which queues are read.\n'
+
 /** Adds `dead-letters list|replay|purge`, which act on the dead-letter queue. */
 export function registerDeadLetters (program: Command, io: CliIO): void {
   const group = program
@@ -33,6 +37,7 @@ export function registerDeadLetters (program: Command, io: CliIO): void {
       .option('--receiver <name>', 'only the messages of this receiver; an empty name selects those no route matched')
       .addOption(new Option('--limit <count>', 'maximum number of messages to act on').default(action === 'list' ? '100' : undefined))
       .option('--json', 'print one JSON object per message')
+      .addHelpText('after', deadLettersHelp)
     if (action === 'purge') command.option('--all', 'purge every receiver\'s messages when no --receiver is given')
     command.action(async (options: DeadLetterOptions, cmd: Command) => {
       await runDeadLetters(cmd, io, action, options)
