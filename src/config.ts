@@ -143,13 +143,13 @@ const amqpIntegerOptions = ['heartbeat', 'frameMax', 'channelMax', 'maxFrameSize
  * integer option is not one.
  */
 export function amqpUrlProblem (value: string): string | null {
+  if (!/^amqps?:\/\//.test(value)) return 'must be an amqp:// or amqps:// URL'
   let url: URL
   try {
     url = new URL(value)
   } catch {
     return 'is not a valid URL: check the host, the port and the percent-encoding of the user and password'
   }
-  if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') return 'must be an amqp:// or amqps:// URL'
   for (const name of amqpIntegerOptions) {
     const option = url.searchParams.get(name)
     if (option !== null && !decimalDigits.test(option)) {
@@ -268,7 +268,7 @@ const patternProblems: Record<string, string> = {
   RETRY_TIERS_MS: `must be a comma-separated list of delays in milliseconds, each at least ${minRetryDelayMs}`
 }
 
-/** The value of an invalid variable as an error message may show it. */
+/** Returns the value of an invalid variable as an error message may show it. */
 function shownValue (name: string, value: string | undefined): string | undefined {
   if (/SECRET|TOKEN|PASSWORD/.test(name)) return '[redacted]'
   if (name.endsWith('_URL') && value !== undefined) return redactInvalidUrl(value)

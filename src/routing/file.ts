@@ -43,10 +43,6 @@ const secrets: Partial<Record<ReceiverType, { key: string, kind: 'whole' | 'url'
   amqp: { key: 'url', kind: 'url', required: false }
 }
 
-function matching (pattern: RegExp, problem: string): FormatCheck {
-  return (value) => pattern.test(value) ? null : problem
-}
-
 /**
  * Headers whose value the HTTP client sets or needs for the request
  * itself, so that a signature sent in one of them would break the request
@@ -63,7 +59,6 @@ function signatureHeaderProblem (value: string): string | null {
 }
 
 const httpUrl: FormatCheck = (value) => urlProblem(value, ['http', 'https'])
-const amqpUrl = matching(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL')
 
 /** Checks of values known only once `${VAR}` references are expanded. */
 const formats: Record<string, FormatCheck> = {
@@ -75,7 +70,7 @@ const formats: Record<string, FormatCheck> = {
   'sms.api_url': httpUrl,
   'webhook.url': httpUrl,
   'webhook.signature_header': signatureHeaderProblem,
-  'amqp.url': (value) => amqpUrl(value) ?? amqpUrlProblem(value)
+  'amqp.url': amqpUrlProblem
 }
 
 /**
