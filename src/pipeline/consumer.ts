@@ -51,6 +51,11 @@ const handledRecordTtlMs = 5 * 60_000
  */
 const claimMarginMs = 15_000
 
+/** Publishes a handled delivery's record to the duplicate records stream. */
+async function publishRecord (publisher: ConfirmPublisher, stream: string, record: DedupRecord): Promise<void> {
+  await publisher.publish('', stream, Buffer.from(JSON.stringify(record)), { messageId: record.key })
+}
+
 /**
  * The consumer program's pipeline: the routing stage on the route queue
  * and one delivery stage per receiver, each on its own queue so that
@@ -331,7 +336,7 @@ export class DeliveryConsumer {
       this.#unstored.push(record)
       return
     }
-    publisher.publish('', stream, Buffer.from(JSON.stringify(record)), { messageId: record.key })
+    publishRecord(publisher, stream, record)
       .catch((err: unknown) => {
         logger.debug({ err, key: record.key }, 'handled record not stored, trying again')
         // Once the next connection has stored the kept records, a record
@@ -361,8 +366,9 @@ export class DeliveryConsumer {
       }
       const holder = dedup.store.claimHolder(key)
       if (holder !== undefined && holder.owner !== this.#owner) {
-        logger.info({ waitMs: holder.expiresAt - Date.now() }, 'delivery attempt claimed by another consumer, waiting')
-        await dedup.store.waitForRecord(key, holder.expiresAt - Date.now())
+        const waitMs = holder.expiresAt - Date.now()
+        logger.info({ waitMs }, 'delivery attempt claimed by another consumer, waiting')
+        await dedup.store.waitForRecord(key, waitMs)
         continue
       }
       const publisher = this.#publisher
@@ -383,9 +389,7 @@ export class DeliveryConsumer {
     const records = this.#unstored.filter((record) => record.at + (record.ttlMs ?? 0) > now)
     this.#unstored = []
     try {
-      await Promise.all(records.map(async (record) => {
-        await publisher.publish('', stream, Buffer.from(JSON.stringify(record)), { messageId: record.key })
-      }))
+      await Promise.all(records.map(async (record) => { await publishRecord(publisher, stream, record) }))
     } catch (err) {
       this.#unstored.push(...records)
       throw err
