@@ -6,7 +6,7 @@ const address = '[^\\s@<>()",;]+@[^\\s@<>()",;]+'
 
 /**
  * The two forms of one recipient: a bare address, or a display name and an
- * address in angle brackets. A display name holds no `@` unless quoted, so
+ * address in angle brackets. A display name contains no `@` unless quoted, so
  * that `a@example.com b@example.com`, which nodemailer reads as the
  * address b@example.com named "a@example.com", is not one recipient.
  */

@@ -324,8 +324,8 @@ function checkFormats (
       const problem = format(item)
       if (problem === null) return
       // Every secret with a format check is a URL.
-      const shown = secrets[type]?.key === key ? redactInvalidUrl(item) : item
-      context.issues.push({ path: `${path}/${key}`, problem: `${problem} (got ${JSON.stringify(shown)})`, fix: 'fix the value' })
+      const displayedValue = secrets[type]?.key === key ? redactInvalidUrl(item) : item
+      context.issues.push({ path: `${path}/${key}`, problem: `${problem} (got ${JSON.stringify(displayedValue)})`, fix: 'fix the value' })
     })
   }
 }

@@ -75,8 +75,8 @@ export function parseRoutesYaml (file: string, text: string): unknown {
   try {
     return document.toJS({ maxAliasCount })
   } catch (err) {
-    // Every alias has an anchor before it, so toJS (yaml 2.9)
-    // fails only when the aliases expand past maxAliasCount.
+    // The checks above found an anchor for every alias, so with yaml 2.9
+    // toJS fails here only when the aliases expand past maxAliasCount.
     throw routesConfigError(file, [{ path: '/', problem: (err as Error).message, fix: 'use fewer YAML aliases' }])
   }
 }

@@ -100,8 +100,8 @@ test('test notifications reach only integrations', async (t) => {
 })
 
 /**
- * The captured v2 incident, retyped as an account takeover: incidents name
- * their application by id only and carry no environment.
+ * Returns the captured v2 incident, retyped as an account takeover:
+ * incidents name their application by id only and carry no environment.
  */
 function accountTakeoverIncident (applicationId: string): Record<string, unknown> {
   const [scan] = fixtureItems('http_scan_v2__raphael-thibierge_sqreen_webhooks_to_sms.json')
