@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { test, type Test } from 'tap'
 import { startConsumer } from '../../src/consumer.js'
 import { closeConnectionsOf, copiesPerReceiver, countCopies, faultItems, newRunId, receivedTexts } from '../fixtures/faults.js'
-import { postSigned, startRelay, type Relay } from '../fixtures/relay.js'
+import { collectingLogger, postSigned, startRelay, type Relay } from '../fixtures/relay.js'
 import { waitUntil } from '../fixtures/server.js'
 
 const total = 500
@@ -20,12 +20,33 @@ async function postUntilAccepted (relay: Relay, body: string): Promise<{ accepte
 }
 
 /**
+ * Counts the warnings and errors of a run by receiver, message and
+ * cause, which tell a late duplicate of a claim from a timed-out send.
+ */
+function summarizeProblems (logs: Array<Record<string, unknown>>): string[] {
+  const counts = new Map<string, number>()
+  for (const line of logs) {
+    if (typeof line.level !== 'number' || line.level < 40) continue
+    const err = line.err as { message?: unknown } | undefined
+    const cause = typeof err?.message === 'string' ? `: ${err.message.slice(0, 120)}` : ''
+    const key = `${String(line.receiver ?? line.stage ?? line.component ?? '-')} ${String(line.msg)}${cause}`
+    counts.set(key, (counts.get(key) ?? 0) + 1)
+  }
+  return [...counts].sort(([, a], [, b]) => b - a).slice(0, 15).map(([key, count]) => `${count} x ${key}`)
+}
+
+/**
  * Streams `total` notifications through the relay from eight senders and
  * closes every broker connection of the relay twice on the way. Every
  * notification must reach each receiver exactly once, also when counted
  * `lateDuplicateMs` after the last close.
  */
-async function streamThroughClosedConnections (t: Test, relay: Relay, lateDuplicateMs = 0): Promise<void> {
+async function streamThroughClosedConnections (
+  t: Test,
+  relay: Relay,
+  logs: Array<Record<string, unknown>>,
+  lateDuplicateMs = 0
+): Promise<void> {
   const runId = newRunId()
   const items = faultItems(runId, 0, total)
   let rejected = 0
@@ -58,35 +79,44 @@ async function streamThroughClosedConnections (t: Test, relay: Relay, lateDuplic
   // process sends once another process's claim on it expires.
   await delay(Math.max(1500, lastClose + lateDuplicateMs - Date.now()))
   const texts = receivedTexts(relay)
+  let exact = true
   for (const [receiver, copies] of Object.entries(copiesPerReceiver)) {
     const counts = countCopies(runId, texts[receiver as keyof typeof copiesPerReceiver])
     t.equal(counts.size, total, `${receiver} got every notification`)
     const duplicated = [...counts].filter(([, count]) => count !== copies).map(([index]) => index)
-    t.same(duplicated, [], `${receiver} got each notification exactly ${copies} time(s)`)
+    exact &&= t.same(duplicated, [], `${receiver} got each notification exactly ${copies} time(s)`)
   }
+  if (!exact) t.comment(`warnings and errors:\n${summarizeProblems(logs).join('\n')}`)
 }
 
 test('connections closed mid-stream', async (t) => {
-  const relay = await startRelay({ label: 'conn-loss' })
+  const logs: Array<Record<string, unknown>> = []
+  const relay = await startRelay({ label: 'conn-loss', logs })
   t.teardown(relay.close)
-  await streamThroughClosedConnections(t, relay)
+  await streamThroughClosedConnections(t, relay, logs)
 })
 
-/** DELIVERY_TIMEOUT_MS of the test with two consumers, shorter than the default to keep claims short. */
-const deliveryTimeoutMs = 3000
+/**
+ * DELIVERY_TIMEOUT_MS of the test with two consumers. A send that times
+ * out after its peer took the message is sent again on the retry, so the
+ * limit leaves room for a loaded machine; it also sets how long a claim
+ * lasts, and so how long the test waits for a late duplicate.
+ */
+const deliveryTimeoutMs = 10_000
 /** How long a claim of that test lasts: the attempt's limit, 1 s of grace, and 15 s for its record. */
 const claimLeaseMs = deliveryTimeoutMs + 1000 + 15_000
 
 test('connections closed under two consumers', async (t) => {
-  const relay = await startRelay({ label: 'conn-loss-two', env: { DELIVERY_TIMEOUT_MS: String(deliveryTimeoutMs) } })
+  const logs: Array<Record<string, unknown>> = []
+  const relay = await startRelay({ label: 'conn-loss-two', env: { DELIVERY_TIMEOUT_MS: String(deliveryTimeoutMs) }, logs })
   t.teardown(relay.close)
   // Sends that finish after their connection was lost, whose records
   // must reach the stream once the consumer reconnects.
   relay.slack.latencyMs = 600
   // A redelivery can reach the other process, which did not see the
   // first attempt, and a notification can be routed by both.
-  const second = await startConsumer({ env: relay.env })
+  const second = await startConsumer({ env: relay.env, logger: collectingLogger(logs) })
   t.teardown(second.close)
   await waitUntil(() => second.consumer.ready, 15_000, 'the second consumer')
-  await streamThroughClosedConnections(t, relay, claimLeaseMs + 2000)
+  await streamThroughClosedConnections(t, relay, logs, claimLeaseMs + 2000)
 })
