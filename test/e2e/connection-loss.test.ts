@@ -20,8 +20,8 @@ async function postUntilAccepted (relay: Relay, body: string): Promise<{ accepte
 }
 
 /**
- * Counts the warnings and errors of a run by receiver, message and
- * cause, which tell a late duplicate of a claim from a timed-out send.
+ * Counts the warnings and errors of a run by receiver, message and cause.
+ * They tell a duplicate sent after a claim expired from a timed-out send.
  */
 function summarizeProblems (logs: Array<Record<string, unknown>>): string[] {
   const counts = new Map<string, number>()
@@ -99,7 +99,7 @@ test('connections closed mid-stream', async (t) => {
 /**
  * DELIVERY_TIMEOUT_MS of the test with two consumers. A send that times
  * out after its peer took the message is sent again on the retry, so the
- * limit leaves room for a loaded machine; it also sets how long a claim
+ * limit leaves room for a loaded machine. It also sets how long a claim
  * lasts, and so how long the test waits for a late duplicate.
  */
 const deliveryTimeoutMs = 10_000
