@@ -107,7 +107,8 @@ function growthSource (program: string, trend: MemoryTrend): string {
       'the objects that survive them'
   if (trend.committedHeap.slopePerMinute >= levelBytesPerMinute) {
     return `${program}: ${slopes}. The growth is heap V8 commits for garbage between ` +
-      `collections, ${live}.`
+      `collections, ${live}. A longer soak, such as BENCH_PHASES=soak ` +
+      'BENCH_SOAK_SECONDS=900, shows whether it levels off.'
   }
   return `${program}: ${slopes}. The growth is outside the V8 heap and Buffers, in native memory.`
 }
