@@ -89,9 +89,9 @@ export const createEmailBackend: BackendFactory<EmailOptions> = (options, logger
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs
   const transport = createTransport({
     url: options.smtpUrl,
-    // A pool reuses up to 5 logged-in connections: a burst of alerts does
-    // not open one connection per delivery in flight, nor pay a handshake
-    // and a login for each message.
+    // A pool reuses logged-in connections, up to nodemailer's default of
+    // 5, so a burst of alerts does not open one connection per delivery in
+    // flight, nor pay a handshake and a login for each message.
     pool: true,
     maxConnections: 5,
     connectionTimeout: timeoutMs,
