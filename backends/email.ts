@@ -89,11 +89,6 @@ export const createEmailBackend: BackendFactory<EmailOptions> = (options, logger
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs
   const transport = createTransport({
     url: options.smtpUrl,
-    // A pool reuses logged-in connections, up to nodemailer's default of
-    // 5, so a burst of alerts does not open one connection per delivery in
-    // flight, nor pay a handshake and a login for each message.
-    pool: true,
-    maxConnections: 5,
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs
@@ -120,9 +115,7 @@ export const createEmailBackend: BackendFactory<EmailOptions> = (options, logger
           messageId: deliveryMessageId(delivery, options.from),
           ...message,
           // Socket timeouts miss a server that keeps the connection busy
-          // without finishing; aborting closes its connection. The limit
-          // also covers the wait for a free pooled connection, and a
-          // message aborted while it waits is never sent.
+          // without finishing; aborting closes its connection.
           signal: AbortSignal.timeout(timeoutMs)
         })
       } catch (error) {

@@ -1,6 +1,3 @@
-import type { AddressInfo } from 'node:net'
-import { createServer } from 'node:net'
-import { setTimeout as delay } from 'node:timers/promises'
 import { test, type Test } from 'tap'
 import { classifySmtpError, createEmailBackend, deliveryMessageId, type EmailOptions } from '../../backends/email.js'
 import type { DeliveryError } from '../../src/errors.js'
@@ -99,62 +96,6 @@ test('wrong password is permanent', async (t) => {
   t.match(error, { retryable: false, status: 535 })
   t.notOk(error.message.includes('wrong-password-42'), 'password not in the error')
   t.equal(sink.received.length, 0)
-})
-
-test('burst shares five connections', async (t) => {
-  const { sink, backend } = await setup(t)
-  const sends = Array.from({ length: 12 }, async (_, index) => {
-    await backend.send(makeDelivery(samples.pulse, { messageId: `burst-${index}` }))
-  })
-  await Promise.all(sends)
-  t.equal(sink.received.length, 12, 'every message')
-  t.ok(sink.connections <= 5, `${sink.connections} connections opened`)
-})
-
-/**
- * Starts a plain SMTP server that takes one message per connection and
- * closes the connection after the DATA terminator, before its reply.
- */
-async function startClosingPeer (t: Test): Promise<{ url: string, messages: () => number }> {
-  let messages = 0
-  const server = createServer((socket) => {
-    let buffered = ''
-    let inData = false
-    socket.write('220 peer ESMTP\r\n')
-    socket.on('data', (chunk) => {
-      buffered += chunk.toString('latin1')
-      if (inData) {
-        if (!buffered.includes('\r\n.\r\n')) return
-        messages++
-        socket.destroy()
-        return
-      }
-      let end = buffered.indexOf('\r\n')
-      while (end >= 0 && !inData) {
-        const command = buffered.slice(0, end).toUpperCase()
-        buffered = buffered.slice(end + 2)
-        inData = command === 'DATA'
-        socket.write(inData ? '354 go ahead\r\n' : '250 ok\r\n')
-        end = buffered.indexOf('\r\n')
-      }
-    })
-    socket.on('error', () => {})
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => { server.close() })
-  const { port } = server.address() as AddressInfo
-  return { url: `smtp://127.0.0.1:${port}`, messages: () => messages }
-}
-
-test('connection closed mid-send is not resent', async (t) => {
-  const peer = await startClosingPeer(t)
-  const { backend } = await setup(t, { smtpUrl: peer.url })
-  await t.rejects(backend.send(makeDelivery(samples.pulse)), { retryable: true, message: /^SMTP delivery failed/ })
-  // nodemailer's pool resends a message itself only when its connection
-  // closed without an error, as an idle one does. A close mid-send is an
-  // error, so the pipeline's retry sends it again, counted and logged.
-  await delay(500)
-  t.equal(peer.messages(), 1, 'one message reached the peer')
 })
 
 test('connection refused is retryable', async (t) => {
