@@ -35,6 +35,12 @@ export interface BrokerOptions {
 }
 
 /**
+ * Maximum wait between two reconnect attempts, in ms, unless the options
+ * set another. amqplib keeps its jitter within it.
+ */
+export const defaultMaxReconnectDelayMs = 10_000
+
+/**
  * The relay's only reconnection layer: amqplib's own connection recovery,
  * with exponential backoff and jitter, and with each loss and recovery
  * logged. Channels live and die with one connection, so a delivery tag is
@@ -64,7 +70,7 @@ export class Broker {
       recovery: {
         waitForConnect: false,
         initialDelay: 200,
-        maxDelay: options.maxReconnectDelayMs ?? 10_000,
+        maxDelay: options.maxReconnectDelayMs ?? defaultMaxReconnectDelayMs,
         factor: 2,
         jitter: 0.2,
         maxRetries: Infinity,

@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib'
 import type { Logger } from 'pino'
 import type { Backend } from '../../backends/backend.js'
-import { Broker, closeTimeoutMs, guardChannel, watchChannel } from '../broker/connection.js'
+import { Broker, closeTimeoutMs, defaultMaxReconnectDelayMs, guardChannel, watchChannel } from '../broker/connection.js'
 import { headerNumber, headers } from '../broker/messages.js'
 import { ConfirmPublisher } from '../broker/publisher.js'
 import {
@@ -50,6 +50,12 @@ const handledRecordTtlMs = 5 * 60_000
  * process waits this long for a claim whose owner died mid-attempt.
  */
 const claimMarginMs = 15_000
+/**
+ * Time a claim lasts at least after this process reconnects. The claim's
+ * owner, cut off by the same outage, reconnects within the longest
+ * reconnect delay and then needs the claim margin to store its record.
+ */
+const outageGraceMs = defaultMaxReconnectDelayMs + claimMarginMs
 
 /** Publishes a handled delivery's record to the duplicate records stream. */
 async function publishRecord (publisher: ConfirmPublisher, stream: string, record: DedupRecord): Promise<void> {
@@ -77,6 +83,8 @@ export class DeliveryConsumer {
   readonly #owner = randomUUID()
   /** Handled records whose publish failed, stored again after a reconnect. */
   #unstored: DedupRecord[] = []
+  /** When the connection was lost, until the next one is set up. */
+  #lostAt: number | null = null
 
   constructor (options: DeliveryConsumerOptions) {
     const { config } = options
@@ -182,6 +190,7 @@ export class DeliveryConsumer {
   async #setup (model: ChannelModel): Promise<void> {
     const { names, retry, dedup } = this.context
     const config = this.#options.config
+    if (this.#lostAt !== null) dedup?.store.noteOutage(this.#lostAt, Date.now(), outageGraceMs)
     const admin = guardChannel(await model.createChannel())
     await assertDelivery(admin, names, { receivers: this.#receivers(), retryTiersMs: retry.tiersMs })
     if (dedup !== undefined) {
@@ -214,6 +223,7 @@ export class DeliveryConsumer {
       await this.#consume(worker, deliveryQueue(names, receiver), (message) => this.#deliver(worker, receiver, message))
     }
     this.#ready = true
+    this.#lostAt = null
     this.#options.metrics.brokerConnected.set(1)
   }
 
@@ -444,6 +454,7 @@ export class DeliveryConsumer {
   }
 
   #lost (): void {
+    this.#lostAt ??= Date.now()
     this.#ready = false
     this.#publisher = null
     this.#options.metrics.brokerConnected.set(0)

@@ -64,6 +64,8 @@ export class DedupStore {
   readonly #pendingClaims = new Map<string, (won: boolean) => void>()
   /** Callbacks waiting for a record of a key. */
   readonly #watchers = new Map<string, Set<() => void>>()
+  /** The last time this process could not read the stream, and until when it extends claims. */
+  #outage: { from: number, extendsTo: number } | undefined
   #lastPrune = 0
 
   constructor (windowMs: number) {
@@ -135,10 +137,38 @@ export class DedupStore {
     this.#pendingClaims.delete(id)
   }
 
-  /** The live claim on a key, if any. */
+  /** Returns the live claim on a key, if any, with the time it lasts until. */
   claimHolder (key: string, now = Date.now()): LiveClaim | undefined {
     const holder = this.#claims.get(key)
-    return holder !== undefined && holder.expiresAt > now ? holder : undefined
+    if (holder === undefined) return undefined
+    const expiresAt = this.#expiry(holder)
+    return expiresAt > now ? { ...holder, expiresAt } : undefined
+  }
+
+  /**
+   * Records that this process could not read the stream from `from` to
+   * `to`. The owner of a claim that was live when the outage began may
+   * have lost the broker too, and may reconnect later than this process.
+   * Such a claim therefore lasts at least `graceMs` past the outage's end,
+   * so that its owner can store the record of a send that it finished.
+   */
+  noteOutage (from: number, to: number, graceMs: number): void {
+    // An outage that begins while an earlier one still extends claims
+    // keeps the earlier start, so the claims of both stay extended.
+    const previous = this.#outage
+    const start = previous !== undefined && previous.extendsTo > from ? previous.from : from
+    this.#outage = { from: start, extendsTo: to + graceMs }
+  }
+
+  /**
+   * Returns when a claim ends for this process's own decisions. Which
+   * claim wins stays with the times in the records, the same in every
+   * process, and this time is never earlier than the claim's own end.
+   */
+  #expiry (claim: LiveClaim): number {
+    const outage = this.#outage
+    if (outage === undefined || claim.expiresAt <= outage.from) return claim.expiresAt
+    return Math.max(claim.expiresAt, outage.extendsTo)
   }
 
   /** Resolves when a record of `key` arrives, or after `timeoutMs`. */
@@ -200,7 +230,7 @@ export class DedupStore {
       if (entry.expiresAt <= now) this.#records.delete(key)
     }
     for (const [key, claim] of this.#claims) {
-      if (claim.expiresAt <= now) this.#claims.delete(key)
+      if (this.#expiry(claim) <= now) this.#claims.delete(key)
     }
   }
 }

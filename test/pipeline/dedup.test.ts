@@ -149,3 +149,44 @@ test('expired claims are pruned', async (t) => {
   store.remember({ key: 'r', messageId: 'm', at: now + 5000 }, now + 5000)
   t.equal(store.claimHolder('old', now), undefined, 'pruned, not only expired')
 })
+
+test('outage extends live claims', async (t) => {
+  const store = new DedupStore(60_000)
+  const now = Date.now()
+  store.apply(store.claim('live', 'a', 5000, now).content)
+  store.apply(store.claim('ended', 'a', 5000, now - 10_000).content)
+  store.noteOutage(now + 1000, now + 8000, 20_000)
+  t.equal(store.claimHolder('live', now + 10_000)?.expiresAt, now + 28_000, 'live until the grace ends')
+  t.equal(store.claimHolder('live', now + 28_000), undefined, 'expired after the grace')
+  t.equal(store.claimHolder('ended', now + 2000), undefined, 'a claim ended before the outage')
+})
+
+test('outage leaves the winner', async (t) => {
+  const store = new DedupStore(60_000)
+  const now = Date.now()
+  store.apply(store.claim('k', 'a', 5000, now).content)
+  store.noteOutage(now + 1000, now + 8000, 20_000)
+  const later = store.claim('k', 'b', 5000, now + 6000)
+  store.apply(later.content)
+  t.equal(await later.won, true, 'a claim made after the original end')
+})
+
+test('overlapping outages keep claims', async (t) => {
+  const store = new DedupStore(60_000)
+  const now = Date.now()
+  store.apply(store.claim('k', 'a', 5000, now).content)
+  store.noteOutage(now + 1000, now + 2000, 20_000)
+  store.noteOutage(now + 10_000, now + 12_000, 20_000)
+  t.equal(store.claimHolder('k', now + 30_000)?.expiresAt, now + 32_000, 'extended by the later outage')
+  store.noteOutage(now + 60_000, now + 61_000, 20_000)
+  t.equal(store.claimHolder('k', now + 62_000), undefined, 'a later, separate outage')
+})
+
+test('extended claims are not pruned', async (t) => {
+  const store = new DedupStore(60_000)
+  const now = Date.now()
+  store.apply(store.claim('k', 'a', 1000, now).content)
+  store.noteOutage(now + 500, now + 2000, 10_000)
+  store.remember({ key: 'r', messageId: 'm', at: now + 5000 }, now + 5000)
+  t.equal(store.claimHolder('k', now + 5000)?.owner, 'a')
+})
