@@ -52,7 +52,7 @@ const handledRecordTtlMs = 5 * 60_000
 const claimMarginMs = 15_000
 /**
  * Time a claim lasts at least after this process reconnects. The claim's
- * owner, cut off by the same outage, reconnects within the longest
+ * owner, cut off by the same outage, reconnects within the maximum
  * reconnect delay and then needs the claim margin to store its record.
  */
 const outageGraceMs = defaultMaxReconnectDelayMs + claimMarginMs
